@@ -1,0 +1,1 @@
+"""Evaluation: references, per-scenario vectors, operators and the evaluator."""
