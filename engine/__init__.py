@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from .model import Model
+from . import montecarlo  # noqa: F401  (Monte Carlo worksheet functions)
 from .values import BLANK, XLError
 
 __all__ = ["load", "Model", "BLANK", "XLError"]

@@ -59,6 +59,9 @@ class Model:
         self.internal_errors: list[tuple[str, str, str]] = []
         self.unsupported: dict[str, int] = {}
         self.n_scenarios = 1
+        self.simulation = None            # SimulationState while a simulation runs
+        self.simulation_results = None    # the last SimulationResult (GF.MEAN... read it)
+        self.simulation_index = 0         # which GF.SIMTABLE value is in force
         self.date1904 = wb.calc.date1904
         self._lambda_depth = 0
         self._name_depth = 0
@@ -401,7 +404,8 @@ class Model:
                 areas.append(RangeRef(self, sj, r1, c1, r2, c2))
             return MultiRef(areas)
         r1, c1, r2, c2 = self._clamp(si, n)
-        return RangeRef(self, si, r1, c1, r2, c2)
+        whole = "cols" if n.r1 is None else ("rows" if n.c1 is None else None)
+        return RangeRef(self, si, r1, c1, r2, c2, whole)
 
     def range_op(self, a: Any, b: Any) -> Any:
         if isinstance(a, XLError):
@@ -550,6 +554,11 @@ class Model:
             self.constants[key] = value
         self._state = {}
         self._range_cache = {}
+
+    def simulate(self, n: int = 10_000, **kw):
+        """Monte Carlo simulation; see engine.montecarlo.simulate."""
+        from .montecarlo.simulate import simulate
+        return simulate(self, n, **kw)
 
     def cells(self) -> Iterator[tuple[str, Any]]:
         """(address, value) of every non-empty cell, sheet by sheet, row-major."""

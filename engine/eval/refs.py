@@ -11,12 +11,21 @@ from ..values import Array, BLANK
 class RangeRef:
     """A rectangle on one sheet of a model.  Rows/cols are 1-based inclusive."""
 
-    __slots__ = ("model", "sheet", "r1", "c1", "r2", "c2")
+    __slots__ = ("model", "sheet", "r1", "c1", "r2", "c2", "whole")
 
-    def __init__(self, model, sheet: int, r1: int, c1: int, r2: int, c2: int):
+    def __init__(self, model, sheet: int, r1: int, c1: int, r2: int, c2: int, whole: str | None = None):
         self.model = model
         self.sheet = sheet
         self.r1, self.c1, self.r2, self.c2 = r1, c1, r2, c2
+        # 'cols' for A:C, 'rows' for 1:3: the range is clamped to the used
+        # area, but ROWS/INDEX/OFFSET need its true extent (full_bounds).
+        self.whole = whole
+
+    def full_bounds(self) -> tuple[int, int, int, int]:
+        """(r1, c1, r2, c2) with whole columns/rows extended to the sheet edge."""
+        r2 = 1_048_576 if self.whole == "cols" else self.r2
+        c2 = 16_384 if self.whole == "rows" else self.c2
+        return self.r1, self.c1, r2, c2
 
     @property
     def rows(self) -> int:

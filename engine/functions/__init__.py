@@ -3,7 +3,7 @@ functions (with their metadata) in ``registry.REGISTRY`` on import."""
 import importlib
 import pkgutil
 
-_INFRA = {"registry", "helpers", "coerce"}
+_INFRA = {"registry", "helpers", "coerce", "catalog"}
 
 
 def load_all() -> None:

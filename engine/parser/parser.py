@@ -13,7 +13,7 @@ import re
 from . import ast as A
 from .ast import MAX_COL, MAX_ROW
 
-PREFIXES = ("_xlfn._xlws.", "_xlfn.", "_xlws.", "_xll.", "_xludf.", "_xlpm.")
+PREFIXES = ("_xlfn._xlws.", "_xlfn.", "_xlws.", "_xll.", "_xludf.", "_xlpm.", "_xldudf_")
 ERROR_LITERALS = ["#GETTING_DATA", "#DIV/0!", "#VALUE!", "#SPILL!", "#CALC!", "#NULL!",
                   "#NAME?", "#NUM!", "#REF!", "#N/A"]
 
@@ -249,6 +249,8 @@ class Scanner:
         up = word.upper()
         if up in ("TRUE", "FALSE"):
             return Tok("bool", up == "TRUE", i)
+        if up.startswith("_XLPM."):
+            word = word[6:]   # LET/LAMBDA parameter names are stored as _xlpm.name
         return Tok("name", A.Name(word), i)
 
     def scan_struct_spec(self) -> tuple[tuple[str, ...], str | None, str | None]:
