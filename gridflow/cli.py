@@ -142,6 +142,104 @@ def cmd_functions(args) -> int:
     return 0
 
 
+class ProgressBar:
+    """A one-line progress bar with an ETA on stderr (only on a terminal, or
+    every 10% otherwise so logs stay short)."""
+
+    def __init__(self, label: str = "simulating"):
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.last_decile = -1
+
+    def __call__(self, done: int, total: int, elapsed: float) -> None:
+        frac = done / total if total else 1.0
+        eta = elapsed / frac - elapsed if frac > 0 else 0.0
+        rate = done / elapsed if elapsed > 0 else 0.0
+        line = (f"{self.label} [{'#' * int(frac * 30):<30}] {done:,}/{total:,} {frac * 100:5.1f}% "
+                f"{elapsed:6.1f}s elapsed, ETA {eta:5.1f}s, {rate:,.0f} it/s")
+        if self.tty:
+            print("\r" + line, end="" if done < total else "\n", file=sys.stderr, flush=True)
+        else:
+            decile = int(frac * 10)
+            if decile != self.last_decile:
+                self.last_decile = decile
+                print(line, file=sys.stderr, flush=True)
+
+
+def cmd_simulate(args) -> int:
+    import engine
+    from engine.montecarlo import SimulationError
+    from engine.xlsx.model import WorkbookError
+    try:
+        model = engine.load(args.book)
+    except (WorkbookError, FileNotFoundError) as exc:
+        print(f"gridflow: {exc}", file=sys.stderr)
+        return 2
+    bar = None if args.quiet else ProgressBar()
+    try:
+        result = model.simulate(args.iterations, seed=args.seed, sampling=args.sampling, outputs=args.outputs,
+                                chunk_size=args.chunk, progress=bar)
+    except SimulationError as exc:
+        print(f"gridflow: {exc}", file=sys.stderr)
+        return 2
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if result.interrupted:
+        print(f"gridflow: interrupted: keeping the {result.iterations:,} iterations done", file=sys.stderr)
+    if args.parquet:
+        result.to_parquet(args.parquet)
+    if args.out:
+        from engine.report import write_report
+        write_report(result, args.out, png=not args.no_png)
+    if args.json:
+        json.dump({"iterations": result.iterations, "seed": result.seed, "sampling": result.sampling,
+                   "seconds": result.seconds, "interrupted": result.interrupted,
+                   "statistics": result.statistics(),
+                   "sensitivity": {o.name: result.sensitivity(o.name) for o in result.outputs},
+                   "statistic_cells": {k: _json_value(v) for k, v in result.statistic_cells.items()}},
+                  sys.stdout, indent=1, default=float)
+        print()
+        return 0
+    print(f"{result.path}: {result.iterations:,} iterations ({result.sampling}, seed {result.seed}) "
+          f"in {result.seconds:.2f}s, {len(result.inputs)} random inputs, {len(result.outputs)} outputs")
+    print(result.summary_table())
+    for o in result.outputs[:6]:
+        sens = result.sensitivity(o.name)[:5]
+        if sens:
+            print(f"\nsensitivity of {o.name} (rank correlation / regression / contribution to variance):")
+            for r in sens:
+                print(f"  {r['input'][:34]:34} {r['rank_correlation']:+.3f}  {r['regression']:+.3f}  "
+                      f"{r['contribution'] * 100:5.1f}%")
+    if result.statistic_cells:
+        print("\nstatistics cells:")
+        for k, v in result.statistic_cells.items():
+            print(f"  {k} = {_fmt(v)}")
+    if args.parquet:
+        print(f"\nper-iteration values: {args.parquet}")
+    if args.out:
+        print(f"report: {args.out}")
+    return 0 if not result.interrupted else 130
+
+
+def cmd_static(args) -> int:
+    from engine.static import write_static_copy
+    from engine.xlsx.model import WorkbookError
+    try:
+        n = write_static_copy(args.book, args.out, percentile=args.percentile)
+    except (WorkbookError, FileNotFoundError, ValueError) as exc:
+        print(f"gridflow: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.out}: {n} random or GridFlow function calls replaced by their base values")
+    return 0
+
+
+def cmd_templates(args) -> int:
+    from workbooks.build import build_all
+    for path in build_all(args.dir):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gridflow", description="Spreadsheet-native finance engine.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -158,6 +256,32 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--table", action="store_true", help="print the per-workbook table")
     k.add_argument("--max-mismatches", type=int, default=50, help="mismatches listed per workbook")
     k.set_defaults(func=cmd_check)
+
+    m = sub.add_parser("simulate", help="Monte Carlo simulation of a workbook")
+    m.add_argument("book")
+    m.add_argument("-n", "--iterations", type=int, default=10_000)
+    m.add_argument("--seed", type=int, default=None, help="makes the run exactly reproducible")
+    m.add_argument("--sampling", choices=["mc", "lhs", "sobol", "hdr"], default="lhs")
+    m.add_argument("--outputs", nargs="+", metavar="RANGE", help="output cells besides GF.OUTPUT/RiskOutput ones")
+    m.add_argument("--out", metavar="REPORT.xlsx", help="write a report workbook with charts (and PNG)")
+    m.add_argument("--parquet", metavar="FILE", help="per-iteration values of inputs and outputs")
+    m.add_argument("--chunk", type=int, default=None, help="iterations evaluated at once")
+    m.add_argument("--backend", choices=["numpy"], default="numpy")
+    m.add_argument("--json", action="store_true")
+    m.add_argument("--no-png", action="store_true", help="skip the PNG charts next to the report")
+    m.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    m.set_defaults(func=cmd_simulate)
+
+    st = sub.add_parser("static", help="copy with random/GridFlow functions replaced by base values")
+    st.add_argument("book")
+    st.add_argument("--out", required=True)
+    st.add_argument("--percentile", type=float, default=None,
+                    help="use this percentile of each input instead of its mean (0-1)")
+    st.set_defaults(func=cmd_static)
+
+    t = sub.add_parser("templates", help="(re)build the template workbooks")
+    t.add_argument("--dir", default=None, help="output folder (default: workbooks/)")
+    t.set_defaults(func=cmd_templates)
 
     f = sub.add_parser("functions", help="the function coverage report")
     f.add_argument("--json", action="store_true")

@@ -60,6 +60,10 @@ class FunctionSpec:
     volatile: bool = False
     context: bool = False            # impl takes the evaluation context first
     vector: Callable | None = None   # NumPy implementation for scenario vectors
+    # NumPy implementation over whole blocks: range/array arguments arrive as a
+    # (cells, scenarios) float matrix of their numeric cells, number arguments
+    # as floats or (scenarios,) arrays; returns a (scenarios,) array or None
+    block: Callable | None = None
     array_result: bool = False       # may return an Array that spills
     description: str = ""
 
@@ -116,7 +120,8 @@ def parse_signature(sig: str) -> tuple[list[str], int, list[str], int]:
 
 def function(name: str, signature: str = "", *, category: str = "other", volatile: bool = False,
              context: bool = False, vector: Callable | None = None, array_result: bool = False,
-             aliases: tuple[str, ...] = (), max_repeat: int | None = None, description: str = ""):
+             aliases: tuple[str, ...] = (), max_repeat: int | None = None, description: str = "",
+             block: Callable | None = None):
     """Register an Excel function.  ``name`` is the Excel name without any
     _xlfn. prefix; aliases (legacy names) share the implementation."""
     kinds, optional_from, repeat, repeat_min = parse_signature(signature)
@@ -126,7 +131,7 @@ def function(name: str, signature: str = "", *, category: str = "other", volatil
             REGISTRY[n.upper()] = FunctionSpec(
                 name=n.upper(), impl=impl, kinds=kinds, optional_from=optional_from, repeat=repeat,
                 repeat_min=repeat_min, max_repeat=max_repeat, category=category, volatile=volatile,
-                context=context, vector=vector, array_result=array_result,
+                context=context, vector=vector, array_result=array_result, block=block,
                 description=description or (impl.__doc__ or "").strip().split("\n")[0])
         return impl
 
@@ -184,6 +189,10 @@ def invoke(spec: FunctionSpec, args: list[Any], ctx) -> Any:
             lift_vec = True
         prepared.append(a)
     if lift_vec:
+        if spec.block is not None and lift_array is None:
+            bres = _try_block(spec, prepared, kinds, ctx)
+            if bres is not None:
+                return bres
         if spec.vector is not None and lift_array is None:
             vres = _try_vector(spec, prepared, kinds, ctx)
             if vres is not None:
@@ -319,6 +328,65 @@ def _try_vector(spec: FunctionSpec, args: list[Any], kinds: list[str], ctx) -> A
         obj[bad] = NUM
         return Vec(obj)
     return Vec(res)
+
+
+def _block_matrix(v: Any, ctx, n: int) -> np.ndarray | None:
+    """Numeric cells of a range/array as a (cells, n) matrix; None when a
+    cell holds an error or a non-numeric per-scenario value."""
+    from ..eval.refs import MultiRef, RangeRef
+    if isinstance(v, RangeRef):
+        v = v.to_array()
+    if isinstance(v, MultiRef):
+        return None
+    items = list(v) if isinstance(v, Array) else [v]
+    rows = []
+    for x in items:
+        if _is_vec(x):
+            if x.data.dtype != np.float64:
+                return None
+            rows.append(x.data)
+        elif isinstance(x, float) and not isinstance(x, bool):
+            rows.append(np.full(n, x))
+        elif isinstance(x, XLError):
+            return None
+    if not rows:
+        return np.empty((0, n))
+    return np.vstack(rows)
+
+
+def _try_block(spec: FunctionSpec, args: list[Any], kinds: list[str], ctx) -> Any:
+    from ..eval.vector import Vec
+    n = ctx.n_scenarios
+    conv = []
+    for a, k in zip(args, kinds):
+        if k in ("array", "raw"):
+            m = _block_matrix(a, ctx, n)
+            if m is None:
+                return None
+            conv.append(m)
+        elif k in ("number", "int"):
+            if _is_vec(a):
+                if a.data.dtype != np.float64:
+                    return None
+                conv.append(a.data)
+            else:
+                try:
+                    conv.append(coerce.to_number(a))
+                except XLError as e:
+                    return e
+        else:
+            return None
+    with np.errstate(all="ignore"):
+        res = spec.block(*conv)
+    if res is None:
+        return None
+    res = np.broadcast_to(np.asarray(res, dtype=np.float64), (n,))
+    bad = ~np.isfinite(res)
+    if bad.any():
+        obj = res.astype(object)
+        obj[bad] = NUM
+        return Vec(obj)
+    return Vec(np.array(res))
 
 
 def coverage() -> list[FunctionSpec]:

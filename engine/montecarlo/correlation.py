@@ -49,7 +49,10 @@ def iman_conover(u: np.ndarray, target: np.ndarray) -> np.ndarray:
     for j in range(k):
         s[:, j] = scores[_ranks(u[:, j])]
     e = np.corrcoef(s, rowvar=False)
-    p = np.linalg.cholesky(target)
+    # normal scores carry Pearson correlation; the target is a rank (Spearman)
+    # correlation: rho_pearson = 2 sin(pi rho_rank / 6) for normal variables
+    pearson, _ = repair_correlation(2 * np.sin(np.pi * np.asarray(target) / 6))
+    p = np.linalg.cholesky(pearson + 1e-12 * np.eye(k))
     try:
         q = np.linalg.cholesky(e)
     except np.linalg.LinAlgError:
