@@ -66,6 +66,7 @@ class Model:
         self._lambda_depth = 0
         self._name_depth = 0
         self._current: tuple[int, int, int] | None = None
+        self._circ_hit = False
         self._read_cells()
         self._read_names()
         self._read_tables()
@@ -325,6 +326,15 @@ class Model:
         calc = self.wb.calc
         names = ", ".join(self.address(k) for k in comp[:6]) + (" ..." if len(comp) > 6 else "")
         if not calc.iterate:
+            # A cycle in the graph may not be one when evaluated (the self-reference
+            # sits in an IF/CHOOSE branch not taken): evaluate, and only mark the
+            # whole cycle #CIRC! when some cell really read itself.
+            self._circ_hit = False
+            for k in comp:
+                if self._state.get(k) != 2:
+                    self._eval_cell(k)
+            if not self._circ_hit:
+                return
             err = CIRC.with_message(f"circular reference: {names}")
             for k in comp:
                 self.values[k] = err
@@ -357,6 +367,7 @@ class Model:
             if st == 2:
                 return self.values[key]
             if st == 1:
+                self._circ_hit = True
                 return CIRC.with_message(f"circular reference through {self.address(key)}")
             self._eval_cell(key)
             return self.values[key]
@@ -482,7 +493,7 @@ class Model:
         ra, rb = min(a for a, _ in spans), max(b for _, b in spans)
         ca, cb = c1, c2
         if n.col1 is not None:
-            names = [col.name.upper() for col in t.columns]
+            names = [col.name.strip().upper() for col in t.columns]  # the parser strips spaces
             try:
                 i1 = names.index(n.col1.upper())
                 i2 = names.index((n.col2 or n.col1).upper())
@@ -610,6 +621,8 @@ def _cell_result(v: Any, ctx: EvalContext) -> Any:
     elif isinstance(v, MultiRef):
         return VALUE
     elif isinstance(v, LambdaValue):
+        if v.origin == "eta":   # a bare function name left uncalled
+            return NAME.with_message(f"unknown name {v.body.name}")
         return CALC.with_message("a LAMBDA must be called")
     if isinstance(v, Array):
         v = v.data[0][0]

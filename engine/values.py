@@ -191,24 +191,23 @@ def number_to_text(x: float) -> str:
         return "0"
     if math.isnan(x) or math.isinf(x):
         return "#NUM!"
-    ax = abs(x)
-    s = f"{x:.15g}"
-    if "e" in s:
-        mant, exp = s.split("e")
-        e = int(exp)
-        if -10 < e < 21 and ax >= 1e-9:
-            # expand: Excel writes 1E+15 style only beyond ~1e20 ("General" width rules)
-            s = f"{x:.{max(0, 14 - e)}f}" if e < 15 else f"{x:.0f}"
-            if "." in s:
-                s = s.rstrip("0").rstrip(".")
-            return s
-        if "." in mant:
-            mant = mant.rstrip("0").rstrip(".")
-        sign = "-" if e < 0 else "+"
-        return f"{mant}E{sign}{abs(e):02d}"
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    return s
+    # 15 significant digits, then Excel's choice of notation: plain for
+    # magnitudes below 1E+15 and for small numbers whose digits end within
+    # 18 decimals (0.000000007123456, 1E-18 as 0.000000000000000001);
+    # scientific otherwise (1E+15, 1.11280735120837E-05, 1E-20).
+    s = f"{abs(x):.14e}"
+    digits = (s[0] + s[2:16]).rstrip("0")
+    e = int(s[17:])
+    sign = "-" if x < 0 else ""
+    k = len(digits)
+    if e >= 15 or (e < 0 and k - e - 1 > 18):
+        mant = digits[0] + ("." + digits[1:] if k > 1 else "")
+        return f"{sign}{mant}E{'+' if e >= 0 else '-'}{abs(e):02d}"
+    if e < 0:
+        return f"{sign}0.{'0' * (-e - 1)}{digits}"
+    if k <= e + 1:
+        return sign + digits + "0" * (e + 1 - k)
+    return f"{sign}{digits[:e + 1]}.{digits[e + 1:]}"
 
 
 def to_display(v: Any) -> Any:

@@ -65,9 +65,10 @@ class EvalContext:
         if v.is_cell:
             return v.value()
         if v.sheet == self.sheet or True:
-            if v.c1 == v.c2 and v.r1 <= self.row <= v.r2:
+            r1, c1, r2, c2 = v.full_bounds()   # A:A reaches rows past the used area
+            if c1 == c2 and r1 <= self.row <= r2:
                 return v.value(self.row - v.r1, 0)
-            if v.r1 == v.r2 and v.c1 <= self.col <= v.c2:
+            if r1 == r2 and c1 <= self.col <= c2:
                 return v.value(0, self.col - v.c1)
         return VALUE
 
@@ -208,7 +209,12 @@ def resolve_name(node: A.Name, ctx: EvalContext) -> Any:
     key = node.name.upper()
     if node.sheet is None and key in ctx.env:
         return ctx.env[key]
-    return ctx.model.resolve_name(node, ctx)
+    v = ctx.model.resolve_name(node, ctx)
+    if isinstance(v, XLError) and v.code == "#NAME?" and node.sheet is None and registry.get(key) is not None:
+        # a function named without a call, as in BYROW(A1:C3, SUM): an "eta"
+        # LAMBDA whose parameters are made when it is called (lambda_arity)
+        return LambdaValue([], A.Call(key, []), {}, origin="eta")
+    return v
 
 
 def call(node: A.Call, ctx: EvalContext) -> Any:
@@ -227,9 +233,17 @@ def call(node: A.Call, ctx: EvalContext) -> Any:
         ctx.model.report_unsupported(name)
         return XLError("#NAME?", f"unknown function {name}")
     args = []
+    arr_ctx = None
     for i, a in enumerate(node.args):
-        if spec.kind_at(i) == "lazy":
+        kind = spec.kind_at(i)
+        if kind == "lazy":
             args.append(_thunk(a, ctx))
+        elif not ctx.array_mode and (kind == "array" or spec.array_args == "all" or i in spec.array_args):
+            # Excel evaluates array-type parameters as arrays even in an ordinary
+            # formula: SUMPRODUCT((A1:A9>0)*B1:B9), INDEX(A1:A9*2, 3)
+            if arr_ctx is None:
+                arr_ctx = EvalContext(ctx.model, ctx.sheet, ctx.row, ctx.col, True, ctx.env)
+            args.append(evaluate(a, arr_ctx))
         else:
             args.append(evaluate(a, ctx))
     return registry.invoke(spec, args, ctx)
@@ -241,11 +255,21 @@ def _thunk(node: A.Node, ctx: EvalContext):
     return lambda: evaluate(node, ctx)
 
 
+def lambda_arity(lam: LambdaValue, n: int) -> LambdaValue:
+    """``lam`` taking ``n`` parameters: an eta LAMBDA (a bare function name)
+    gets them now; other LAMBDAs are returned as they are."""
+    if lam.origin != "eta":
+        return lam
+    params = [f"_ETA{i}" for i in range(n)]
+    return LambdaValue(params, A.Call(lam.body.name, [A.Name(p) for p in params]), {})
+
+
 def call_lambda(lam: Any, args: list[Any], ctx: EvalContext) -> Any:
     if isinstance(lam, XLError):
         return lam
     if not isinstance(lam, LambdaValue):
         return VALUE
+    lam = lambda_arity(lam, len(args))
     if len(args) > len(lam.params):
         return VALUE.with_message("too many arguments for LAMBDA")
     env = dict(lam.env)
@@ -423,6 +447,11 @@ def _sf_iferror(node: A.Call, ctx: EvalContext, only_na: bool = False) -> Any:
         if not any(is_hit(x) for x in v):
             return v
         fb = fallback()
+        if isinstance(fb, Array) and (fb.rows > v.rows or fb.cols > v.cols):
+            # both arguments are lifted: the result takes the larger shape
+            rows, cols = max(v.rows, fb.rows), max(v.cols, fb.cols)
+            return Array([[fb.get(r, c) if is_hit(v.get(r, c)) else v.get(r, c) for c in range(cols)]
+                          for r in range(rows)])
         return Array([[(fb.get(r, c) if isinstance(fb, Array) else fb) if is_hit(x) else x
                        for c, x in enumerate(row)] for r, row in enumerate(v.data)])
     if is_hit(v):

@@ -12,107 +12,31 @@ import re
 from typing import Any
 
 from ..values import BLANK, MISSING, VALUE, XLError, number_to_text
+from . import dates
 
 _NUM_RE = re.compile(r"^\s*([+-]?)\s*(\$?)\s*([0-9][0-9,]*\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*(%?)\s*$")
 _PAREN_NEG_RE = re.compile(r"^\s*\(\s*(.*?)\s*\)\s*$")
 
-_MONTHS = {m.lower(): i + 1 for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-     "October", "November", "December"])}
-_MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
-_MONTHS["sept"] = 9
-
-EXCEL_EPOCH = _dt.date(1899, 12, 30)
-
 
 def date_to_serial(y: int, m: int, d: int) -> float:
     """Serial number of a real calendar date in Excel's 1900 system (which
-    counts the fictitious 1900-02-29 as day 60)."""
-    serial = (_dt.date(y, m, d) - EXCEL_EPOCH).days
-    if serial < 61:
-        serial -= 1
-    return float(serial)
-
-
-def _parse_time(text: str) -> float | None:
-    m = re.fullmatch(r"\s*(\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d*)?))?\s*([AaPp][Mm])?\s*", text)
-    if not m:
-        m2 = re.fullmatch(r"\s*(\d{1,2})\s*([AaPp][Mm])\s*", text)
-        if not m2:
-            return None
-        h, mi, s, ap = int(m2.group(1)), 0, 0.0, m2.group(2)
-    else:
-        h, mi = int(m.group(1)), int(m.group(2))
-        s = float(m.group(3)) if m.group(3) else 0.0
-        ap = m.group(4)
-    if ap:
-        if h > 12 or h == 0 and False:
-            return None
-        h = h % 12 + (12 if ap.lower() == "pm" else 0)
-    if mi >= 60 or s >= 60:
-        return None
-    return (h * 3600 + mi * 60 + s) / 86400.0
-
-
-def _valid_date(y: int, m: int, d: int) -> float | None:
-    if y < 100:
-        y += 2000 if y < 30 else 1900
-    if not (1 <= m <= 12) or y > 9999 or y < 1900:
-        return None
-    if y == 1900 and m == 2 and d == 29:
+    counts the fictitious 1900-02-29 as day 60); ValueError for a date that
+    does not exist."""
+    if (y, m, d) == (1900, 2, 29):
         return 60.0
-    try:
-        return date_to_serial(y, m, d)
-    except ValueError:
-        return None
+    return float(dates.serial_of(_dt.date(y, m, d)))
 
 
 def parse_date_text(text: str) -> float | None:
-    """DATEVALUE/TIMEVALUE-style parsing of the common US/ISO forms."""
-    t = text.strip()
-    if not t:
+    """Date and/or time text as Excel's en-US locale reads it ("2008-1-1",
+    "1/1/2008", "1-Jan-2008", "Jan 1, 2008", "6:00 PM", "2008-01-01 06:00"):
+    the serial (1900 system) plus the time fraction; None otherwise.  The
+    rules live in ``dates.parse_datetime_text``."""
+    r = dates.parse_datetime_text(text)
+    if r is None:
         return None
-    time_part = 0.0
-    # split off a trailing time
-    m = re.fullmatch(r"(.*?)[\sT]+(\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.\d*)?)?(?:\s*[AaPp][Mm])?)", t)
-    if m and re.search(r"[/\-a-zA-Z]", m.group(1)):
-        tp = _parse_time(m.group(2))
-        if tp is None:
-            return None
-        t, time_part = m.group(1).strip(), tp
-    else:
-        tp = _parse_time(t)
-        if tp is not None:
-            return tp
-    m = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", t)
-    if m:
-        v = _valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        return None if v is None else v + time_part
-    m = re.fullmatch(r"(\d{1,2})[-/](\d{1,2})[-/](\d{2,4})", t)
-    if m:
-        v = _valid_date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
-        return None if v is None else v + time_part
-    m = re.fullmatch(r"(\d{1,2})[-/](\d{1,2})", t)
-    if m:
-        v = _valid_date(_dt.date.today().year, int(m.group(1)), int(m.group(2)))
-        return None if v is None else v + time_part
-    m = re.fullmatch(r"(\d{1,2})[-\s/]+([A-Za-z]+)\.?[-\s/,]+(\d{2,4})", t)
-    if m and m.group(2).lower() in _MONTHS:
-        v = _valid_date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
-        return None if v is None else v + time_part
-    m = re.fullmatch(r"([A-Za-z]+)\.?[-\s/]+(\d{1,2})(?:st|nd|rd|th)?,?[-\s/]+(\d{2,4})", t)
-    if m and m.group(1).lower() in _MONTHS:
-        v = _valid_date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)))
-        return None if v is None else v + time_part
-    m = re.fullmatch(r"([A-Za-z]+)[-\s/]+(\d{4})", t)
-    if m and m.group(1).lower() in _MONTHS:
-        v = _valid_date(int(m.group(2)), _MONTHS[m.group(1).lower()], 1)
-        return None if v is None else v + time_part
-    m = re.fullmatch(r"(\d{1,2})[-\s/]+([A-Za-z]+)", t)
-    if m and m.group(2).lower() in _MONTHS:
-        v = _valid_date(_dt.date.today().year, _MONTHS[m.group(2).lower()], int(m.group(1)))
-        return None if v is None else v + time_part
-    return None
+    day, t = r
+    return (day or 0) + t
 
 
 def parse_number_text(text: str) -> float | None:
@@ -140,6 +64,9 @@ def parse_number_text(text: str) -> float | None:
     if m and m.group(1) and not m.group(1).startswith(("-", "+")):
         v = parse_number_text(m.group(1))
         return None if v is None else -v
+    # Excel turns " 10 " into a number but not " 2024-01-10 " (EXP, FLOOR... give #VALUE!)
+    if text != text.strip():
+        return None
     return parse_date_text(text)
 
 

@@ -15,14 +15,13 @@ the registry's element-wise lifting would put references inside arrays.
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Callable
 
 from ..eval.refs import LambdaValue, MultiRef, RangeRef
 from ..parser import ast as A
 from ..parser.printer import col_letters
-from ..values import (BLANK, CALC, MISSING, NA, NAME, REF, VALUE, Array, XLError, is_number)
+from ..values import BLANK, CALC, MISSING, NA, REF, VALUE, Array, XLError, is_number
 from . import coerce, helpers
 from .registry import function
 
@@ -176,13 +175,115 @@ def _classic_key(x: Any) -> Any:
     return x
 
 
-def _approx_search(values: list[Any], x: Any, descending: bool = False) -> int:
+def _type_class(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return 2
+    if isinstance(v, str):
+        return 1
+    if is_number(v):
+        return 0
+    return None
+
+
+def _ikey(v: Any) -> tuple | None:
+    """Hashable identity of a value for exact lookups (text without case)."""
+    if isinstance(v, bool):
+        return (2, v)
+    if isinstance(v, str):
+        return (1, v.lower())
+    if is_number(v):
+        return (0, float(v))
+    if v is BLANK or v is MISSING:
+        return (4,)
+    return None
+
+
+class _Keys:
+    """A lookup vector with indexes built on demand and kept (per array
+    object, for the calculation) so repeated lookups into one range are
+    dictionary probes and binary searches instead of scans."""
+
+    __slots__ = ("values", "_first", "_last", "_typed")
+
+    def __init__(self, values: list[Any]):
+        self.values = values
+        self._first: dict | None = None
+        self._last: dict | None = None
+        self._typed: dict[int, list[int]] = {}
+
+    def _build(self) -> None:
+        first: dict = {}
+        last: dict = {}
+        for i, v in enumerate(self.values):
+            k = _ikey(v)
+            if k is not None:
+                first.setdefault(k, i)
+                last[k] = i
+        self._first, self._last = first, last
+
+    def find(self, x: Any, from_end: bool = False) -> int:
+        """Exact position of x (no wildcards), first or last; -1 if absent."""
+        k = _ikey(x)
+        if k is None:
+            return -1
+        if self._first is None:
+            self._build()
+        return (self._last if from_end else self._first).get(k, -1)
+
+    def typed(self, cls: int) -> list[int]:
+        """Positions of the values of one type class."""
+        idx = self._typed.get(cls)
+        if idx is None:
+            idx = [i for i, v in enumerate(self.values) if _type_class(v) == cls]
+            self._typed[cls] = idx
+        return idx
+
+
+_CACHE_MIN = 8       # shorter vectors are searched directly
+
+
+def _keys(ctx, arr: Array, axis: str = "v", k: int = 0, src: Any = None) -> _Keys | None:
+    """The lookup vector of ``arr``: the whole one-row/column array (axis 'v';
+    None if 2-D), column k ('c') or row k ('r').  Indexes are kept only for
+    the values of a range ``src`` that the model's range cache holds (so the
+    same array object comes back for every lookup into that range)."""
+    if axis == "v":
+        make = lambda: _vector(arr)  # noqa: E731
+    elif axis == "c":
+        make = lambda: [row[k] for row in arr.data]  # noqa: E731
+    else:
+        make = lambda: list(arr.data[k])  # noqa: E731
+    model = ctx.model if ctx is not None else None
+    if (model is None or not isinstance(src, RangeRef) or arr.rows * arr.cols < _CACHE_MIN
+            or model._range_cache.get((src.sheet, src.r1, src.c1, src.r2, src.c2)) is not arr):
+        vals = make()
+        return None if vals is None else _Keys(vals)
+    store = getattr(model, "_lookup_cache", None)
+    # the model replaces its range cache on every calculate(): start afresh then
+    if store is None or store[0] is not model._range_cache or len(store[1]) > 4096:
+        store = (model._range_cache, {})
+        model._lookup_cache = store
+    key = (id(arr), axis, k)
+    hit = store[1].get(key)
+    if hit is not None and hit[0] is arr:
+        return hit[1]
+    vals = make()
+    keys = None if vals is None else _Keys(vals)
+    store[1][key] = (arr, keys)     # the array is kept alive, so its id stays unique
+    return keys
+
+
+def _approx_search(keys: _Keys, x: Any, descending: bool = False) -> int:
     """Excel's binary search of MATCH type 1 / -1, VLOOKUP/HLOOKUP/LOOKUP with
     approximate match: only values of the lookup value's type take part.
     Type 1 gives the last position whose value is <= x (so the last of equal
     values); type -1 (descending data) the last position whose value is >= x.
     -1 when there is none."""
-    idx = [i for i, v in enumerate(values) if _same_type(v, x)]
+    cls = _type_class(x)
+    if cls is None:
+        return -1
+    idx = keys.typed(cls)
+    values = keys.values
     lo, hi = 0, len(idx) - 1
     while lo <= hi:
         mid = (lo + hi) // 2
@@ -194,16 +295,18 @@ def _approx_search(values: list[Any], x: Any, descending: bool = False) -> int:
     return idx[hi] if hi >= 0 else -1
 
 
-def _classic_find(values: list[Any], x: Any, match_type: int) -> int:
+def _classic_find(keys: _Keys, x: Any, match_type: int) -> int:
     """0-based position for MATCH/VLOOKUP/HLOOKUP/LOOKUP, or -1."""
     x = _classic_key(x)
     if match_type == 0:
-        pred = _exact_predicate(x, wildcards=True)
-        for i, v in enumerate(values):
-            if pred(v):
-                return i
-        return -1
-    return _approx_search(values, x, descending=match_type < 0)
+        if isinstance(x, str) and helpers.has_wildcard(x):
+            pred = _exact_predicate(x, wildcards=True)
+            for i, v in enumerate(keys.values):
+                if pred(v):
+                    return i
+            return -1
+        return keys.find(x)
+    return _approx_search(keys, x, descending=match_type < 0)
 
 
 # XLOOKUP/XMATCH ordering: numbers < text < logicals < errors/blanks.
@@ -233,8 +336,9 @@ def _x_equal(x: Any) -> Callable[[Any], bool]:
     return _exact_predicate(x, wildcards=False)
 
 
-def _x_find(values: list[Any], x: Any, match_mode: int, search_mode: int) -> int:
+def _x_find(keys: _Keys, x: Any, match_mode: int, search_mode: int) -> int:
     """0-based position for XLOOKUP/XMATCH, or -1."""
+    values = keys.values
     n = len(values)
     if search_mode in (2, -2):
         if match_mode == 2:
@@ -262,6 +366,10 @@ def _x_find(values: list[Any], x: Any, match_mode: int, search_mode: int) -> int
             return -1
         return pos if search_mode == 2 else n - 1 - pos
     order = range(n) if search_mode == 1 else range(n - 1, -1, -1)
+    if match_mode in (0, -1, 1) or (match_mode == 2 and not (isinstance(x, str) and helpers.has_wildcard(x))):
+        i = keys.find(x, from_end=search_mode == -1)
+        if i >= 0 or match_mode in (0, 2):
+            return i
     if match_mode == 2:
         if isinstance(x, str):
             pred = _exact_predicate(x, wildcards=True)
@@ -274,11 +382,10 @@ def _x_find(values: list[Any], x: Any, match_mode: int, search_mode: int) -> int
         except re.error:
             raise VALUE
         pred = lambda v: isinstance(v, str) and rx.search(v) is not None  # noqa: E731
-    else:
-        pred = _x_equal(x)
-    for i in order:
-        if pred(values[i]):
-            return i
+    if match_mode in (2, 3):
+        for i in order:
+            if pred(values[i]):
+                return i
     if match_mode not in (-1, 1) or x is BLANK or x is MISSING:
         return -1
     # next smaller / next larger: the closest value on the right side of x,
@@ -309,14 +416,14 @@ def _check_modes(match_mode: Any, search_mode: Any) -> tuple[int, int]:
 
 # --- MATCH / VLOOKUP / HLOOKUP / LOOKUP ------------------------------------------
 
-@function("MATCH", "any, raw, number?", category="lookup")
-def MATCH(x, lookup, match_type=1.0):
+@function("MATCH", "any, raw, number?", category="lookup", context=True)
+def MATCH(ctx, x, lookup, match_type=1.0):
     """Position of a value in a one-row or one-column range."""
-    values = _vector(_grid(None, lookup))
-    if values is None:
+    keys = _keys(ctx, _grid(ctx, lookup), src=lookup)
+    if keys is None:
         return NA
     mt = 0 if match_type == 0 else (1 if match_type > 0 else -1)
-    i = _classic_find(values, x, mt)
+    i = _classic_find(keys, x, mt)
     return NA if i < 0 else float(i + 1)
 
 
@@ -326,43 +433,42 @@ def _table_arg(table: Any) -> Array:
     return _grid(None, table)
 
 
-@function("VLOOKUP", "any, raw, int, bool?", category="lookup")
-def VLOOKUP(x, table, col, approx=True):
+@function("VLOOKUP", "any, raw, int, bool?", category="lookup", context=True)
+def VLOOKUP(ctx, x, table, col, approx=True):
     """Look down the first column of a table, return from column ``col``."""
     arr = _table_arg(table)
     if col < 1:
         return VALUE
     if col > arr.cols:
         return REF
-    i = _classic_find([row[0] for row in arr.data], x, 1 if approx else 0)
+    i = _classic_find(_keys(ctx, arr, "c", 0, table), x, 1 if approx else 0)
     return NA if i < 0 else arr.data[i][col - 1]
 
 
-@function("HLOOKUP", "any, raw, int, bool?", category="lookup")
-def HLOOKUP(x, table, row, approx=True):
+@function("HLOOKUP", "any, raw, int, bool?", category="lookup", context=True)
+def HLOOKUP(ctx, x, table, row, approx=True):
     """Look along the first row of a table, return from row ``row``."""
     arr = _table_arg(table)
     if row < 1:
         return VALUE
     if row > arr.rows:
         return REF
-    i = _classic_find(arr.data[0], x, 1 if approx else 0)
+    i = _classic_find(_keys(ctx, arr, "r", 0, table), x, 1 if approx else 0)
     return NA if i < 0 else arr.data[row - 1][i]
 
 
-@function("LOOKUP", "any, raw, raw?", category="lookup", context=True)
+@function("LOOKUP", "any, raw, raw?", category="lookup", context=True, array_args=(1, 2))
 def LOOKUP(ctx, x, lookup, result=_OMIT):
     """Vector form (lookup vector, result vector) or array form (search the
     first row or column of a table, return from the last)."""
     arr = _grid(ctx, lookup)
     if result is _OMIT or result is MISSING:
         if arr.cols > arr.rows:
-            keys, outs = arr.data[0], arr.data[-1]
-        else:
-            keys, outs = [r[0] for r in arr.data], [r[-1] for r in arr.data]
-        i = _classic_find(keys, x, 1)
-        return NA if i < 0 else outs[i]
-    keys = _vector(arr)
+            i = _classic_find(_keys(ctx, arr, "r", 0, lookup), x, 1)
+            return NA if i < 0 else arr.data[-1][i]
+        i = _classic_find(_keys(ctx, arr, "c", 0, lookup), x, 1)
+        return NA if i < 0 else arr.data[i][-1]
+    keys = _keys(ctx, arr, src=lookup)
     if keys is None:
         return NA
     i = _classic_find(keys, x, 1)
@@ -383,12 +489,11 @@ def LOOKUP(ctx, x, lookup, result=_OMIT):
 
 # --- XLOOKUP / XMATCH --------------------------------------------------------------
 
-@function("XMATCH", "raw, raw, raw?, raw?", category="lookup", context=True)
+@function("XMATCH", "raw, raw, raw?, raw?", category="lookup", context=True, array_args=(1,))
 def XMATCH(ctx, x, lookup, match_mode=_OMIT, search_mode=_OMIT):
     """Position of a value, with XLOOKUP's match and search modes."""
-    arr = _grid(ctx, lookup)
-    values = _vector(arr)
-    if values is None:
+    keys = _keys(ctx, _grid(ctx, lookup), src=lookup)
+    if keys is None:
         return VALUE
 
     def one(x, mm, sm):
@@ -399,13 +504,14 @@ def XMATCH(ctx, x, lookup, match_mode=_OMIT, search_mode=_OMIT):
         if isinstance(sm, XLError):
             return sm
         mm, sm = _check_modes(mm, sm)
-        i = _x_find(values, x, mm, sm)
+        i = _x_find(keys, x, mm, sm)
         return NA if i < 0 else float(i + 1)
 
     return _lift(ctx, [x, match_mode, search_mode], (0, 1, 2), one)
 
 
-@function("XLOOKUP", "raw, raw, raw, raw?, raw?, raw?", category="lookup", context=True, array_result=True)
+@function("XLOOKUP", "raw, raw, raw, raw?, raw?, raw?", category="lookup", context=True, array_result=True,
+          array_args=(1, 2))
 def XLOOKUP(ctx, x, lookup, result, if_not_found=_OMIT, match_mode=_OMIT, search_mode=_OMIT):
     """Find a value in one vector and return the matching item (or row or
     column) of another; a reference when the return array is a range."""
@@ -413,14 +519,17 @@ def XLOOKUP(ctx, x, lookup, result, if_not_found=_OMIT, match_mode=_OMIT, search
         if isinstance(a, XLError):
             return a
     larr = _grid(ctx, lookup)
-    values = _vector(larr)
-    rrows, rcols = _dims(result)
-    if values is None:
+    keys = _keys(ctx, larr, src=lookup)
+    if keys is None:
         return VALUE
-    by_rows = larr.cols == 1 and (larr.rows > 1 or rrows == 1)
-    if by_rows and rrows != larr.rows:
+    # sizes as written (A:A has 1048576 rows), values only up to the used area
+    lrows, lcols = _dims(lookup) if isinstance(lookup, RangeRef) else larr.shape
+    rrows, rcols = _dims(result)
+    if lcols == 1 and rrows == lrows:
+        by_rows = True
+    elif lrows == 1 and rcols == lcols:
         by_rows = False
-    if not by_rows and not (larr.rows == 1 and rcols == larr.cols):
+    else:
         return VALUE
     if not isinstance(result, (RangeRef, Array)):
         if isinstance(result, (MultiRef, LambdaValue)):
@@ -434,7 +543,7 @@ def XLOOKUP(ctx, x, lookup, result, if_not_found=_OMIT, match_mode=_OMIT, search
             if isinstance(m, XLError):
                 return m
         mm, sm = _check_modes(mm, sm)
-        i = _x_find(values, x, mm, sm)
+        i = _x_find(keys, x, mm, sm)
         if i < 0:
             if if_not_found is _OMIT or if_not_found is MISSING:
                 return NA
@@ -448,7 +557,8 @@ def XLOOKUP(ctx, x, lookup, result, if_not_found=_OMIT, match_mode=_OMIT, search
 
 # --- INDEX / OFFSET / INDIRECT ----------------------------------------------------------
 
-@function("INDEX", "raw, raw?, raw?, raw?", category="lookup", context=True, array_result=True)
+@function("INDEX", "raw, raw?, raw?, raw?", category="lookup", context=True, array_result=True,
+          array_args=(0,))
 def INDEX(ctx, ref, row=_OMIT, col=_OMIT, area=_OMIT):
     """The cell (or whole row/column) at a position of a range or array; a
     reference when given a reference."""
@@ -465,9 +575,7 @@ def INDEX(ctx, ref, row=_OMIT, col=_OMIT, area=_OMIT):
         elif k != 1:
             return REF
     elif isinstance(ref, MultiRef):
-        ref = ref.areas[0] if len(ref.areas) == 1 else ref
-        if isinstance(ref, MultiRef):
-            ref = ref.areas[0]
+        ref = ref.areas[0]          # area_num defaults to the first area
     if not isinstance(ref, (RangeRef, Array)):
         ref = Array([[ref]])
     rows, cols = _dims(ref)
@@ -606,6 +714,10 @@ def _ref_node_ok(node: A.Node) -> bool:
         return node.book is None
     if isinstance(node, A.Name):
         return node.book is None
+    if isinstance(node, A.StructRef):
+        return True
+    if isinstance(node, A.Spill):
+        return _ref_node_ok(node.operand)
     if isinstance(node, A.Binary) and node.op in (":", " "):
         return _ref_node_ok(node.left) and _ref_node_ok(node.right)
     if isinstance(node, A.Union):
@@ -853,4 +965,4 @@ def TRIMRANGE(ctx, ref, trim_rows=3, trim_cols=3):
 
 __all__ = ["MATCH", "VLOOKUP", "HLOOKUP", "LOOKUP", "XLOOKUP", "XMATCH", "INDEX", "OFFSET",
            "INDIRECT", "ROW", "COLUMN", "ROWS", "COLUMNS", "AREAS", "ADDRESS", "TRANSPOSE",
-           "FORMULATEXT", "HYPERLINK", "SHEET", "SHEETS", "TRIMRANGE", "NAME"]
+           "FORMULATEXT", "HYPERLINK", "SHEET", "SHEETS", "TRIMRANGE"]

@@ -65,6 +65,10 @@ class FunctionSpec:
     # as floats or (scenarios,) arrays; returns a (scenarios,) array or None
     block: Callable | None = None
     array_result: bool = False       # may return an Array that spills
+    # positions of parameters Excel evaluates as arrays even outside array
+    # formulas (INDEX's array, LOOKUP's vectors); "all" for every one.  Arguments
+    # of kind ``array`` always are.
+    array_args: tuple[int, ...] | str = ()
     description: str = ""
 
     @property
@@ -121,7 +125,7 @@ def parse_signature(sig: str) -> tuple[list[str], int, list[str], int]:
 def function(name: str, signature: str = "", *, category: str = "other", volatile: bool = False,
              context: bool = False, vector: Callable | None = None, array_result: bool = False,
              aliases: tuple[str, ...] = (), max_repeat: int | None = None, description: str = "",
-             block: Callable | None = None):
+             block: Callable | None = None, array_args: tuple[int, ...] | str = ()):
     """Register an Excel function.  ``name`` is the Excel name without any
     _xlfn. prefix; aliases (legacy names) share the implementation."""
     kinds, optional_from, repeat, repeat_min = parse_signature(signature)
@@ -132,6 +136,7 @@ def function(name: str, signature: str = "", *, category: str = "other", volatil
                 name=n.upper(), impl=impl, kinds=kinds, optional_from=optional_from, repeat=repeat,
                 repeat_min=repeat_min, max_repeat=max_repeat, category=category, volatile=volatile,
                 context=context, vector=vector, array_result=array_result, block=block,
+                array_args=array_args,
                 description=description or (impl.__doc__ or "").strip().split("\n")[0])
         return impl
 
@@ -321,6 +326,8 @@ def _try_vector(spec: FunctionSpec, args: list[Any], kinds: list[str], ctx) -> A
                 return e
     with np.errstate(all="ignore"):
         res = spec.vector(*arrays)
+    if res is None:     # the NumPy version declines: lift scenario by scenario
+        return None
     res = np.asarray(res, dtype=np.float64)
     bad = ~np.isfinite(res)
     if bad.any():

@@ -231,6 +231,9 @@ class Scanner:
         m = _RE_COLRANGE.match(s, i)
         if m and self._col_ok(m.group(2)) and self._col_ok(m.group(4)):
             return self.scan_reference(None, None, None)
+        m = _RE_ROWRANGE.match(s, i)   # $7:$8 (a row range starting with '$')
+        if m and self._row_ok(m.group(2)) and self._row_ok(m.group(4)):
+            return self.scan_reference(None, None, None)
         m = _RE_CELL.match(s, i)
         if m and self._col_ok(m.group(2)) and self._row_ok(m.group(4)):
             return self.scan_reference(None, None, None)
@@ -249,8 +252,8 @@ class Scanner:
         up = word.upper()
         if up in ("TRUE", "FALSE"):
             return Tok("bool", up == "TRUE", i)
-        if up.startswith("_XLPM."):
-            word = word[6:]   # LET/LAMBDA parameter names are stored as _xlpm.name
+        if up.startswith(("_XLPM.", "_XLOP.")):
+            word = word[6:]   # LET/LAMBDA parameter names are stored as _xlpm.name (_xlop. optional)
         return Tok("name", A.Name(word), i)
 
     def scan_struct_spec(self) -> tuple[tuple[str, ...], str | None, str | None]:
