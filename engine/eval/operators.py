@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..functions import coerce
-from ..values import DIV0, NUM, Array, XLError
+from ..values import BLANK, DIV0, NUM, Array, XLError
 from .vector import Vec, from_values
 
 
@@ -130,6 +130,8 @@ def _as_float_operand(v: Any):
         return 1.0 if v else 0.0
     if isinstance(v, float):
         return v
+    if v is BLANK:
+        return 0.0   # a blank cell next to a numeric vector counts as 0
     return None
 
 

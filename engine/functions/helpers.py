@@ -164,7 +164,12 @@ def make_criteria(crit: Any) -> Callable[[Any], bool]:
             base = lambda v: isinstance(v, str) and v.lower() == low  # noqa: E731
         if op == "=":
             return base
+        if num is not None:
+            # "<>23" excludes only the number 23: numeric text stays unequal
+            return lambda v: not (isinstance(v, (int, float)) and not isinstance(v, bool) and float(v) == num)
         return lambda v: not base(v)
+    if s == "":
+        return lambda v: False  # "<", ">=" ... with nothing to compare match no cell
     # ordering comparisons: numbers against numbers, text against text
     if num is not None:
         def pred(v, num=num, op=op):

@@ -391,14 +391,26 @@ def CEILING_MATH(x, s=1.0, mode=0.0):
     return _ceil_q(x, s)
 
 
-@function("EVEN", "number", category=CAT)
+def _vec_even(x):
+    x = np.asarray(x, dtype=np.float64)
+    return np.sign(x) * np.ceil(np.abs(x) / 2.0) * 2.0
+
+
+def _vec_odd(x):
+    x = np.asarray(x, dtype=np.float64)
+    k = np.ceil(np.abs(x))
+    k = np.where(np.mod(k, 2.0) == 0, k + 1.0, k)
+    return np.where(x < 0, -k, k)
+
+
+@function("EVEN", "number", category=CAT, vector=_vec_even)
 def EVEN(x):
     """Rounds away from zero to an even integer."""
     k = math.ceil(abs(x) / 2.0) * 2
     return float(k) if x >= 0 else -float(k)
 
 
-@function("ODD", "number", category=CAT)
+@function("ODD", "number", category=CAT, vector=_vec_odd)
 def ODD(x):
     """Rounds away from zero to an odd integer."""
     k = math.ceil(abs(x))
@@ -795,13 +807,20 @@ def FACTDOUBLE(x):
     return float(p)
 
 
+def _comb(n: int, k: int) -> float:
+    # too large for a double: #NUM! without building a huge integer first
+    if math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) > 710:
+        raise NUM
+    return float(math.comb(n, k))
+
+
 @function("COMBIN", "number, number", category=CAT)
 def COMBIN(n, k):
     """Number of combinations without repetition."""
     n, k = math.trunc(n), math.trunc(k)
     if n < 0 or k < 0 or k > n:
         raise NUM
-    return float(math.comb(n, k))
+    return _comb(n, k)
 
 
 @function("COMBINA", "number, number", category=CAT)
@@ -814,7 +833,7 @@ def COMBINA(n, k):
         return 1.0
     if n == 0:
         raise NUM
-    return float(math.comb(n + k - 1, k))
+    return _comb(n + k - 1, k)
 
 
 @function("MULTINOMIAL", "raw+", category=CAT)
@@ -822,7 +841,7 @@ def MULTINOMIAL(*args):
     """(a+b+...)! / (a! b! ...)."""
     xs = _int_list(args)
     total = sum(xs)
-    if total > 1000:
+    if math.lgamma(total + 1) - sum(math.lgamma(x + 1) for x in xs) > 710:
         raise NUM
     num = math.factorial(total)
     for x in xs:

@@ -310,6 +310,13 @@ def _try_vector(spec: FunctionSpec, args: list[Any], kinds: list[str], ctx) -> A
     from ..eval.vector import Vec
     arrays = []
     for a, k in zip(args, kinds):
+        if k == "bool" and not _is_vec(a):
+            # a fixed flag (NORM.DIST's cumulative) reaches the vector code as a bool
+            try:
+                arrays.append(coerce.to_bool(a))
+            except XLError as e:
+                return e
+            continue
         if k not in ("number", "int"):
             return None
         if _is_vec(a):

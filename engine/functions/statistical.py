@@ -493,7 +493,12 @@ def SKEW_P(*args):
     return math.fsum(((x - m) / s) ** 3 for x in xs) / n
 
 
-@function("STANDARDIZE", "number, number, number", category=CAT)
+def _standardize_vec(x, mean, sd):
+    x, mean, sd = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, mean, sd)))
+    return np.where(sd > 0, (x - mean) / np.where(sd > 0, sd, 1.0), np.nan)
+
+
+@function("STANDARDIZE", "number, number, number", category=CAT, vector=_standardize_vec)
 def STANDARDIZE(x, mean, sd):
     """(x - mean) / sd."""
     if sd <= 0:
