@@ -319,8 +319,23 @@ class Model:
                 if t != key:
                     self.spilled_by[t] = key
         self.spill_extent[key] = (rows, cols)
+        self._pad_clamped_spill(key, f, rows, cols)
         if rows > 1 or cols > 1:
             self._range_cache.clear()
+
+    def _pad_clamped_spill(self, key, f: Formula, rows: int, cols: int) -> None:
+        """Whole-row/column references are clamped to the used range, so a
+        formula like =Sheet1!1:1 spills fewer cells than Excel's 16,384; the
+        cells Excel recorded beyond the used range are blanks shown as 0."""
+        s, r, c = key
+        r1, c1, r2, c2 = f.array_ref
+        if (r2 - r1 + 1 <= rows and c2 - c1 + 1 <= cols) or not any(
+                isinstance(n, A.Ref) and (n.r1 is None or n.c1 is None) for n in A.walk(f.node)):
+            return
+        for (sh, rr, cc), owner in self.array_owner.items():
+            if owner == key and (rr - r >= rows or cc - c >= cols) and (sh, rr, cc) not in self.values:
+                self.values[(sh, rr, cc)] = 0.0
+                self.spilled_by[(sh, rr, cc)] = key
 
     def _eval_cycle(self, comp: list[tuple[int, int, int]]) -> None:
         calc = self.wb.calc

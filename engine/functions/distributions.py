@@ -474,6 +474,12 @@ def GAMMA_INV(p, alpha, beta):
 
 # --- binomial family -----------------------------------------------------------------------
 
+def _whole(x: float) -> int:
+    """A count: negative values are #NUM! before fractions are truncated."""
+    _need(x >= 0)
+    return math.trunc(x)
+
+
 def _binom_pmf(k: int, n: int, p: float) -> float:
     if p == 0:
         return 1.0 if k == 0 else 0.0
@@ -494,24 +500,25 @@ def _binom_cdf(k: int, n: int, p: float) -> float:
 
 def _binom_vec(s, n, p, cumulative=True):
     s, n, p = _arr(s, n, p)
+    ok = (s >= 0) & (n >= 0) & (np.trunc(s) <= np.trunc(n)) & (p >= 0) & (p <= 1)
     s, n = np.trunc(s), np.trunc(n)
-    ok = (s >= 0) & (n >= 0) & (s <= n) & (p >= 0) & (p <= 1)
     v = stats.binom.cdf(s, n, p) if cumulative else stats.binom.pmf(s, n, p)
     return _nan_unless(ok, v)
 
 
-@function("BINOM.DIST", "int, int, number, bool", category=CAT, aliases=("BINOMDIST",), vector=_binom_vec)
+@function("BINOM.DIST", "number, number, number, bool", category=CAT, aliases=("BINOMDIST",), vector=_binom_vec)
 def BINOM_DIST(s, n, p, cumulative):
     """Binomial distribution: probability of s successes in n trials."""
-    _need(0 <= s <= n and n < 1e15 and 0 <= p <= 1)
+    s, n = _whole(s), _whole(n)
+    _need(s <= n and n < 1e15 and 0 <= p <= 1)
     return _binom_cdf(s, n, p) if cumulative else _binom_pmf(s, n, p)
 
 
-@function("BINOM.DIST.RANGE", "int, number, int, int?", category=CAT)
+@function("BINOM.DIST.RANGE", "number, number, number, number?", category=CAT)
 def BINOM_DIST_RANGE(n, p, s, s2=None):
     """Probability of between s and s2 successes in n trials."""
-    if s2 is None:
-        s2 = s
+    n, s = _whole(n), _whole(s)
+    s2 = s if s2 is None else _whole(s2)
     _need(0 <= p <= 1 and 0 <= s <= n and s <= s2 <= n)
     if p in (0.0, 1.0):
         k = 0 if p == 0 else n
@@ -522,10 +529,11 @@ def BINOM_DIST_RANGE(n, p, s, s2=None):
     return _binom_cdf(s2, n, p) - (_binom_cdf(s - 1, n, p) if s > 0 else 0.0)
 
 
-@function("BINOM.INV", "int, number, number", category=CAT, aliases=("CRITBINOM",))
+@function("BINOM.INV", "number, number, number", category=CAT, aliases=("CRITBINOM",))
 def BINOM_INV(n, p, alpha):
     """Smallest number of successes whose cumulative binomial probability
     reaches alpha."""
+    n = _whole(n)
     _need(n >= 0 and 0 < p < 1 and 0 < alpha < 1)
     k = int(stats.binom.ppf(alpha, n, p))
     k = min(max(k, 0), n)
@@ -537,25 +545,27 @@ def BINOM_INV(n, p, alpha):
 
 
 def _negbinom(f, s, p, cumulative):
+    f, s = _whole(f), _whole(s)
     _need(f >= 0 and s >= 1 and 0 < p < 1)
     if cumulative:
         return _f(sp.betainc(s, f + 1, p))
     return _f(stats.nbinom.pmf(f, s, p))
 
 
-@function("NEGBINOM.DIST", "int, int, number, bool", category=CAT)
+@function("NEGBINOM.DIST", "number, number, number, bool", category=CAT)
 def NEGBINOM_DIST(f, s, p, cumulative):
     """Negative binomial: probability of f failures before the s-th success."""
     return _negbinom(f, s, p, cumulative)
 
 
-@function("NEGBINOMDIST", "int, int, number", category=CAT)
+@function("NEGBINOMDIST", "number, number, number", category=CAT)
 def NEGBINOMDIST(f, s, p):
     """Negative binomial probability (legacy, density only)."""
     return _negbinom(f, s, p, False)
 
 
 def _hypgeom(s, n, big_m, big_n, cumulative):
+    s, n, big_m, big_n = (_whole(v) for v in (s, n, big_m, big_n))
     _need(0 < big_n and 0 < n <= big_n and 0 < big_m <= big_n)
     _need(max(0, n - big_n + big_m) <= s <= min(n, big_m))
     if cumulative:
@@ -563,14 +573,14 @@ def _hypgeom(s, n, big_m, big_n, cumulative):
     return _f(stats.hypergeom.pmf(s, big_n, big_m, n))
 
 
-@function("HYPGEOM.DIST", "int, int, int, int, bool", category=CAT)
+@function("HYPGEOM.DIST", "number, number, number, number, bool", category=CAT)
 def HYPGEOM_DIST(s, n, pop_s, pop_n, cumulative):
     """Hypergeometric distribution: s successes in a sample of n drawn from a
     population of pop_n holding pop_s successes."""
     return _hypgeom(s, n, pop_s, pop_n, cumulative)
 
 
-@function("HYPGEOMDIST", "int, int, int, int", category=CAT)
+@function("HYPGEOMDIST", "number, number, number, number", category=CAT)
 def HYPGEOMDIST(s, n, pop_s, pop_n):
     """Hypergeometric probability (legacy, density only)."""
     return _hypgeom(s, n, pop_s, pop_n, False)
@@ -581,15 +591,16 @@ def HYPGEOMDIST(s, n, pop_s, pop_n):
 def _poisson_vec(x, mean, cumulative=True):
     x, mean = _arr(x, mean)
     k = np.trunc(x)
-    ok = (k >= 0) & (mean >= 0)
+    ok = (x >= 0) & (mean >= 0)
     v = stats.poisson.cdf(k, mean) if cumulative else stats.poisson.pmf(k, mean)
     return _nan_unless(ok, v)
 
 
-@function("POISSON.DIST", "int, number, bool", category=CAT, aliases=("POISSON",), vector=_poisson_vec)
+@function("POISSON.DIST", "number, number, bool", category=CAT, aliases=("POISSON",), vector=_poisson_vec)
 def POISSON_DIST(x, mean, cumulative):
     """Poisson distribution: probability of x events when mean are expected."""
-    _need(x >= 0 and mean >= 0)
+    x = _whole(x)
+    _need(mean >= 0)
     if mean == 0:
         return 1.0 if (cumulative or x == 0) else 0.0
     if cumulative:
