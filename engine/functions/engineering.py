@@ -113,8 +113,9 @@ def _register_base(name: str, src: int | None, dst: int | None) -> None:
 
     @function(name, "any, any?", category="engineering")
     def convert(number, places=None):
+        p = _places(places)       # Excel checks places before the number
         n = _dec_arg(number) if src is None else _parse_base(number, src)
-        return _format_base(n, dst, _places(places))
+        return _format_base(n, dst, p)
     convert.__doc__ = f"{name}: a {'decimal' if src is None else f'base-{src}'} number in base {dst}."
 
 

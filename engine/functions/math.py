@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..eval.refs import LambdaValue, MultiRef, RangeRef
+from ..eval.vector import Vec
 from ..parser import ast as A
 from ..values import BLANK, DIV0, MISSING, NA, NUM, VALUE, Array, XLError
 from . import coerce, helpers
@@ -187,8 +188,18 @@ def _range_values(ref: Any) -> Array:
     raise VALUE
 
 
-def _sum_matching(values: Array, mask: list[list[bool]]) -> float:
-    total = 0.0
+class _PerScenario(Exception):
+    """Raised when per-scenario values need the scenario-by-scenario path."""
+
+
+def _has_vec(arr: Array) -> bool:
+    return any(isinstance(v, Vec) for v in arr)
+
+
+def _sum_matching(values: Array, mask: list[list[bool]]) -> Any:
+    """Sum of the numbers at the masked cells; a matched error propagates.
+    Cells holding per-scenario numbers add up to a per-scenario total."""
+    total: Any = 0.0
     for r, row in enumerate(values.data):
         for c, v in enumerate(row):
             if not mask[r][c]:
@@ -196,17 +207,54 @@ def _sum_matching(values: Array, mask: list[list[bool]]) -> float:
             if isinstance(v, XLError):
                 raise v
             if isinstance(v, float) and not isinstance(v, bool):
-                total += v
-    return total
+                total = total + v
+            elif isinstance(v, Vec):
+                if v.data.dtype != np.float64:
+                    raise _PerScenario
+                total = total + v.data
+    return Vec(total) if isinstance(total, np.ndarray) else total
 
 
-@function("SUMIF", "ref, anyerr, ref?", category=CAT)
-def SUMIF(rng, criteria, sum_range=None):
+def _conditional_sum(ctx, target: Array, conditions: list[tuple[Array, Any]]) -> Any:
+    """SUMIF/SUMIFS: the mask from (values, criteria) pairs, then the sum.
+    In a simulation, ranges holding per-scenario values are handled by one
+    NumPy sum when only the summed cells vary, scenario by scenario otherwise."""
+    preds = [(vals, helpers.make_criteria(crit)) for vals, crit in conditions]
+
+    def compute(tgt: Array, crit_arrays: list[Array]) -> Any:
+        mask = [[True] * tgt.cols for _ in range(tgt.rows)]
+        for vals, (_, pred) in zip(crit_arrays, preds):
+            for r, row in enumerate(vals.data):
+                m = mask[r]
+                for c, v in enumerate(row):
+                    if m[c] and not pred(v):
+                        m[c] = False
+        return _sum_matching(tgt, mask)
+
+    crit_arrays = [vals for vals, _ in preds]
+    if ctx.n_scenarios <= 1 or not (_has_vec(target) or any(_has_vec(a) for a in crit_arrays)):
+        return compute(target, crit_arrays)
+    if not any(_has_vec(a) for a in crit_arrays):
+        try:
+            return compute(target, crit_arrays)
+        except _PerScenario:
+            pass
+    from ..eval.vector import from_values
+    out = []
+    for i in range(ctx.n_scenarios):
+        def proj(a: Array) -> Array:
+            return a.map(lambda v: v.item(i) if isinstance(v, Vec) else v)
+        try:
+            out.append(compute(proj(target), [proj(a) for a in crit_arrays]))
+        except XLError as e:
+            out.append(e)
+    return from_values(out)
+
+
+@function("SUMIF", "ref, anyerr, ref?", category=CAT, context=True)
+def SUMIF(ctx, rng, criteria, sum_range=None):
     """Adds the cells of sum_range whose partner in range meets the criteria."""
-    if not isinstance(rng, RangeRef):
-        raise VALUE
-    pred = helpers.make_criteria(criteria)
-    crit_vals = rng.to_array()
+    crit_vals = _range_values(rng)
     if sum_range is None:
         target = crit_vals
     else:
@@ -214,29 +262,22 @@ def SUMIF(rng, criteria, sum_range=None):
             raise VALUE
         # sum_range takes the shape of range, from its own top-left cell
         target = sum_range.offset(0, 0, rng.rows, rng.cols).to_array()
-    mask = [[pred(v) for v in row] for row in crit_vals.data]
-    return _sum_matching(target, mask)
+    return _conditional_sum(ctx, target, [(crit_vals, criteria)])
 
 
-@function("SUMIFS", "ref, ref+, anyerr+", category=CAT)
-def SUMIFS(sum_range, *pairs):
+@function("SUMIFS", "ref, ref+, anyerr+", category=CAT, context=True)
+def SUMIFS(ctx, sum_range, *pairs):
     """Adds the cells of sum_range meeting every (range, criteria) pair."""
     if len(pairs) % 2:
         raise VALUE
     target = _range_values(sum_range)
-    mask = [[True] * target.cols for _ in range(target.rows)]
+    conditions = []
     for i in range(0, len(pairs), 2):
-        rng, crit = pairs[i], pairs[i + 1]
-        vals = _range_values(rng)
+        vals = _range_values(pairs[i])
         if vals.shape != target.shape:
             raise VALUE
-        pred = helpers.make_criteria(crit)
-        for r, row in enumerate(vals.data):
-            m = mask[r]
-            for c, v in enumerate(row):
-                if m[c] and not pred(v):
-                    m[c] = False
-    return _sum_matching(target, mask)
+        conditions.append((vals, pairs[i + 1]))
+    return _conditional_sum(ctx, target, conditions)
 
 
 # --- sign, integer parts and rounding ----------------------------------------------
@@ -1179,9 +1220,21 @@ def _is_subtotal_cell(model, key) -> bool:
     return any(isinstance(n, A.Call) and n.name in ("SUBTOTAL", "AGGREGATE") for n in A.walk(f.node))
 
 
-def _area_values(ref: RangeRef, skip_hidden: bool, skip_nested: bool) -> list[Any]:
+def _skipped_rows(ref: RangeRef, skip_hidden: bool, skip_filtered: bool) -> set[int]:
+    sheet = ref.model.wb.sheets[ref.sheet]
+    rows: set[int] = set()
+    if skip_hidden:
+        rows |= sheet.hidden_rows
+    if skip_filtered:
+        # rows hidden by an active AutoFilter, where the reader records them
+        rows |= getattr(sheet, "filtered_rows", set())
+    return rows
+
+
+def _area_values(ref: RangeRef, skip: tuple[bool, bool, bool]) -> list[Any]:
+    skip_hidden, skip_filtered, skip_nested = skip
     model = ref.model
-    hidden = model.wb.sheets[ref.sheet].hidden_rows if skip_hidden else ()
+    hidden = _skipped_rows(ref, skip_hidden, skip_filtered)
     arr = ref.to_array()
     out = []
     for i, row in enumerate(arr.data):
@@ -1195,16 +1248,16 @@ def _area_values(ref: RangeRef, skip_hidden: bool, skip_nested: bool) -> list[An
     return out
 
 
-def _cells(ctx, args, skip_hidden: bool, skip_nested: bool) -> list[Any]:
-    """The cells SUBTOTAL/AGGREGATE look at: hidden rows and cells that are
-    themselves SUBTOTAL/AGGREGATE results left out on request."""
+def _cells(args, skip: tuple[bool, bool, bool]) -> list[Any]:
+    """The cells SUBTOTAL/AGGREGATE look at; ``skip`` says whether hidden
+    rows, filtered-out rows and SUBTOTAL/AGGREGATE results are left out."""
     vals: list[Any] = []
     for a in args:
         if isinstance(a, RangeRef):
-            vals.extend(_area_values(a, skip_hidden, skip_nested))
+            vals.extend(_area_values(a, skip))
         elif isinstance(a, MultiRef):
             for area in a.areas:
-                vals.extend(_area_values(area, skip_hidden, skip_nested))
+                vals.extend(_area_values(area, skip))
         elif isinstance(a, XLError):
             raise a
         elif isinstance(a, LambdaValue):
@@ -1231,15 +1284,36 @@ def _aggregate_cells(fn: int, vals: list[Any], skip_errors: bool) -> float:
     return _AGG[fn](nums)
 
 
-@function("SUBTOTAL", "int, raw+", category=CAT, context=True)
+def _aggregate_by_scenario(ctx, fn: int, vals: list[Any], skip_errors: bool) -> Any:
+    """SUBTOTAL over cells holding per-scenario values: a sum of numeric
+    vectors in one go, anything else scenario by scenario."""
+    if ctx.n_scenarios <= 1 or not any(isinstance(v, Vec) for v in vals):
+        return _aggregate_cells(fn, vals, skip_errors)
+    if fn == 9 and all(not isinstance(v, Vec) or v.data.dtype == np.float64 for v in vals):
+        rest = [v for v in vals if not isinstance(v, Vec)]
+        vecs = [v.data for v in vals if isinstance(v, Vec)]
+        return Vec(_aggregate_cells(9, rest, skip_errors) + np.sum(vecs, axis=0))
+    from ..eval.vector import from_values
+    out = []
+    for i in range(ctx.n_scenarios):
+        try:
+            out.append(_aggregate_cells(fn, [v.item(i) if isinstance(v, Vec) else v for v in vals], skip_errors))
+        except XLError as e:
+            out.append(e)
+    return from_values(out)
+
+
+# References, not values: the cells' rows and formulas matter (and per-scenario
+# values are handled here, where those still are known)
+@function("SUBTOTAL", "int, ref+", category=CAT, context=True)
 def SUBTOTAL(ctx, fn, *refs):
-    """Aggregate (1-11; 101-111 also skip hidden rows) that ignores nested
-    SUBTOTAL/AGGREGATE cells."""
+    """Aggregate (1-11; 101-111 also skip hidden rows) that ignores rows
+    filtered out and nested SUBTOTAL/AGGREGATE cells."""
     skip_hidden = fn > 100
     base = fn - 100 if skip_hidden else fn
     if not 1 <= base <= 11:
         raise VALUE
-    return _aggregate_cells(base, _cells(ctx, refs, skip_hidden, True), False)
+    return _aggregate_by_scenario(ctx, base, _cells(refs, (skip_hidden, True, True)), False)
 
 
 @function("AGGREGATE", "int, int, raw+", category=CAT, context=True, array_args=(2,))
@@ -1248,16 +1322,16 @@ def AGGREGATE(ctx, fn, options, *args):
     nested SUBTOTAL/AGGREGATE cells."""
     if not 0 <= options <= 7:
         raise VALUE
-    skip_nested = options <= 3
     skip_hidden = options in (1, 3, 5, 7)
+    skip = (skip_hidden, skip_hidden, options <= 3)
     skip_errors = options in (2, 3, 6, 7)
     if 1 <= fn <= 13:
-        return _aggregate_cells(fn, _cells(ctx, args, skip_hidden, skip_nested), skip_errors)
+        return _aggregate_cells(fn, _cells(args, skip), skip_errors)
     if not 14 <= fn <= 19:
         raise VALUE
     if len(args) != 2:
         raise VALUE
-    vals = _cells(ctx, args[:1], skip_hidden, skip_nested)
+    vals = _cells(args[:1], skip)
     nums = []
     for v in vals:
         if isinstance(v, XLError):

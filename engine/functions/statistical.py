@@ -67,24 +67,23 @@ def _full_shape(arg) -> tuple[int, int]:
         return arg.shape
     if isinstance(arg, MultiRef):
         raise VALUE
+    if isinstance(arg, XLError):
+        raise arg
     return 1, 1
 
 
-def _areas(args: list, shape: tuple[int, int] | None = None) -> tuple[list[Array], int]:
-    """Values of same-shaped ranges over a common evaluated area, and the
-    number of cells outside it (blank in every range: beyond the used area
-    of whole-column/row references).  With ``shape`` the ranges are resized
-    from their top-left cell (AVERAGEIF's average_range); else shapes must
-    agree (#VALUE!)."""
+def _areas(args: list) -> tuple[list[Array], int]:
+    """Values of same-shaped ranges (else #VALUE!) over a common evaluated
+    area, and the number of cells outside it: blank in every range, beyond
+    the used area of whole-column/row references."""
     shapes = [_full_shape(a) for a in args]
-    if shape is None:
-        shape = shapes[0]
-        if any(s != shape for s in shapes):
-            raise VALUE
+    shape = shapes[0]
+    if any(s != shape for s in shapes):
+        raise VALUE
     rows, cols = shape
     er = ec = 0
-    for a, s in zip(args, shapes):
-        if isinstance(a, RangeRef) and s == shape:
+    for a in args:
+        if isinstance(a, RangeRef):
             er, ec = max(er, a.rows), max(ec, a.cols)
         else:
             er, ec = rows, cols
@@ -101,7 +100,7 @@ def _areas(args: list, shape: tuple[int, int] | None = None) -> tuple[list[Array
     return out, rows * cols - er * ec
 
 
-def _criteria_mask(pairs: list[tuple[Any, Any]], extra_shape=None):
+def _criteria_mask(pairs: list[tuple[Any, Any]]):
     """Cells matching every (range, criteria) pair: (flat match list over the
     evaluated area, areas, count of matching cells beyond it)."""
     ranges = [r for r, _ in pairs]
@@ -197,19 +196,21 @@ def AVERAGEIF(rng, criteria, average_range=None):
     if average_range is None or average_range is MISSING:
         vals = areas[0]
     else:
-        if isinstance(average_range, MultiRef):
-            raise VALUE
-        (vals,), _ = _areas([average_range], shape=_full_shape(rng))
-        if vals.shape != areas[0].shape:
-            vals = _resize(vals, areas[0].shape)
+        vals = _resized(average_range, areas[0].shape)
     xs = _matched_numbers(vals, mask)
     if not xs:
         raise DIV0
     return _mean(xs)
 
 
-def _resize(a: Array, shape: tuple[int, int]) -> Array:
+def _resized(arg, shape: tuple[int, int]) -> Array:
+    """Values of the area of ``shape`` starting at the top-left of ``arg``."""
     rows, cols = shape
+    if isinstance(arg, MultiRef):
+        raise VALUE
+    if isinstance(arg, RangeRef):
+        return RangeRef(arg.model, arg.sheet, arg.r1, arg.c1, arg.r1 + rows - 1, arg.c1 + cols - 1).to_array()
+    a = arg if isinstance(arg, Array) else Array([[arg]])
     return Array([[a.data[r][c] if r < a.rows and c < a.cols else BLANK for c in range(cols)]
                   for r in range(rows)])
 
@@ -921,20 +922,27 @@ def _fit(y: np.ndarray, X: np.ndarray, const: bool):
             resid = c - B @ np.linalg.lstsq(B, c, rcond=None)[0]
         else:
             resid = c
-        if np.linalg.norm(resid) > 1e-12 * max(np.linalg.norm(c), 1.0):
+        norm = np.linalg.norm(c)
+        if norm > 0 and np.linalg.norm(resid) > 1e-10 * norm:
             kept.append(j)
             basis.append(c)
-    A = np.column_stack([X[:, j] for j in kept] + ([np.ones(n)] if const else [])) if (kept or const) \
-        else np.zeros((n, 0))
-    if A.shape[1] == 0:
-        coef = np.zeros(0)
+    Xk = X[:, kept]
+    if const:
+        # centring first keeps simple fits exact (slope 1, intercept 0)
+        xm, ym = Xk.mean(axis=0), float(y.mean())
+        Xc, yc = Xk - xm, y - ym
+        if len(kept) == 1:   # closed form, exact on exact data
+            coef = np.array([math.fsum(Xc[:, 0] * yc) / math.fsum(Xc[:, 0] ** 2)])
+        else:
+            coef = np.linalg.lstsq(Xc, yc, rcond=None)[0] if kept else np.zeros(0)
+        b = ym - float(xm @ coef)
     else:
-        coef = np.linalg.lstsq(A, y, rcond=None)[0]
+        coef = np.linalg.lstsq(Xk, y, rcond=None)[0] if kept else np.zeros(0)
+        b = 0.0
     m = np.zeros(k)
-    for i, j in enumerate(kept):
-        m[j] = coef[i]
-    b = float(coef[-1]) if const else 0.0
-    fitted = A @ coef if A.shape[1] else np.zeros(n)
+    m[kept] = coef
+    fitted = Xk @ coef + b
+    A = np.column_stack([Xk] + ([np.ones(n)] if const else []))
     inv = np.linalg.pinv(A.T @ A) if A.shape[1] else np.zeros((0, 0))
     return m, b, kept, fitted, inv
 

@@ -1,49 +1,96 @@
-"""Streaming OOXML reader for .xlsx/.xlsm workbooks.
+"""Read .xlsx / .xlsm workbooks into the plain data model of ``model.py``.
 
-Reads the zip parts directly (no openpyxl) with defusedxml, streaming each
-sheet with iterparse so big workbooks load fast and in bounded memory.
-Hostile files are refused with WorkbookError: zip bombs (declared and actual
-sizes and ratios), entity expansion, cell addresses beyond Excel's grid.
+The file is untrusted input.  It is read straight from the zip with
+defusedxml's expat parser, which refuses entity declarations and external
+entities; every part is streamed (no element tree is built for sheets or
+shared strings), so big sheets load fast and in bounded memory.  Anything
+corrupt or hostile -- not a zip, a zip bomb, entity expansion, cells beyond
+Excel's grid, more cells than ``max_cells`` -- raises ``WorkbookError`` with a
+message naming the file and the part.
+
+Relationships are followed as OPC says: ``_rels/.rels`` -> workbook part ->
+its sheets, shared strings, styles, metadata and external links; each sheet's
+own rels -> its tables.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import io
+import math
 import os
 import posixpath
 import re
 import zipfile
-from typing import Iterator
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+from urllib.parse import unquote
+from xml.parsers.expat import ExpatError, ErrorString
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse as safe_iterparse
-from defusedxml.ElementTree import fromstring as safe_fromstring
-from xml.etree.ElementTree import ParseError
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import DefusedXMLParser
 
-from ..values import BLANK, VALUE, error_from_code
+from ..values import BLANK, XLError, error_from_code
 from .model import (CalcSettings, CellRecord, DefinedName, SheetData, Table, TableColumn, WorkbookData,
                     WorkbookError)
-from .refs import parse_cell_ref, parse_range_ref
+from .refs import MAX_COLS, MAX_ROWS, format_range_ref, index_to_col, parse_cell_ref, parse_range_ref
 
-MAX_ROW = 1_048_576
-MAX_COL = 16_384
-MAX_TOTAL_UNCOMPRESSED = 2 * 1024 ** 3      # 2 GiB across all parts
-MAX_PART_UNCOMPRESSED = 1024 ** 3           # 1 GiB for one part
-MAX_RATIO = 200                             # compression ratio that marks a bomb ...
-RATIO_MIN_SIZE = 50 * 1024 ** 2             # ... for parts bigger than 50 MB
+__all__ = ["read_workbook", "decode_escapes", "BUILTIN_NUMBER_FORMATS"]
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_M = "{%s}" % NS_MAIN
-_R = "{%s}" % NS_REL
+# --- limits ------------------------------------------------------------------
 
-# Built-in number formats (ECMA-376 18.8.30) that matter for dates and display.
-BUILTIN_FORMATS = {
-    0: None, 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 11: "0.00E+00",
-    12: "# ?/?", 13: "# ??/??", 14: "m/d/yyyy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy",
+MAX_TOTAL_UNCOMPRESSED = 2 * 1024 ** 3   # all parts together, declared and actually inflated
+MAX_RATIO = 200                          # a part inflating more than this ...
+RATIO_MIN_SIZE = 50 * 1024 ** 2          # ... and to more than 50 MB is taken for a bomb
+MAX_MEMBERS = 100_000                    # real workbooks hold a few hundred parts
+_CHUNK = 1 << 20                         # bytes fed to the XML parser at a time
+
+# --- namespaces --------------------------------------------------------------
+
+# expat (as set up by ElementTree) reports names as "namespace}local".
+_MAIN_NAMESPACES = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",              # ISO strict
+)
+_PLAIN_NAMESPACES = _MAIN_NAMESPACES + (
+    "http://schemas.openxmlformats.org/package/2006/relationships",
+)
+
+
+def _local_name(tag: str) -> str:
+    """"main-ns}c" -> "c"; names of other namespaces (extensions) keep theirs,
+    so that an extension's <xm:f> is never taken for a cell's <f>."""
+    ns, sep, local = tag.rpartition("}")
+    if not sep or ns in _PLAIN_NAMESPACES:
+        return local
+    return tag
+
+
+class _LocalNames(dict):
+    """Memo of _local_name: one dict lookup per element on the hot path."""
+
+    def __missing__(self, tag: str) -> str:
+        local = self[tag] = _local_name(tag)
+        return local
+
+
+# --- value helpers -----------------------------------------------------------
+
+# Built-in number formats (ECMA-376 Part 1, 18.8.30) as Excel shows them in the
+# en-US locale; ids 5-8 and 41-44 are the usual currency/accounting formats.
+# Ids 23-36 and 50+ are locale-specific (East Asian) and read as General.
+BUILTIN_NUMBER_FORMATS: dict[int, str] = {
+    1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00",
+    5: '"$"#,##0_);\\("$"#,##0\\)', 6: '"$"#,##0_);[Red]\\("$"#,##0\\)',
+    7: '"$"#,##0.00_);\\("$"#,##0.00\\)', 8: '"$"#,##0.00_);[Red]\\("$"#,##0.00\\)',
+    9: "0%", 10: "0.00%", 11: "0.00E+00", 12: "# ?/?", 13: "# ??/??",
+    14: "m/d/yyyy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy",
     18: "h:mm AM/PM", 19: "h:mm:ss AM/PM", 20: "h:mm", 21: "h:mm:ss", 22: "m/d/yyyy h:mm",
-    37: "#,##0 ;(#,##0)", 38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00;(#,##0.00)", 40: "#,##0.00;[Red](#,##0.00)",
+    37: "#,##0 ;(#,##0)", 38: "#,##0 ;[Red](#,##0)",
+    39: "#,##0.00;(#,##0.00)", 40: "#,##0.00;[Red](#,##0.00)",
+    41: '_(* #,##0_);_(* \\(#,##0\\);_(* "-"_);_(@_)',
+    42: '_("$"* #,##0_);_("$"* \\(#,##0\\);_("$"* "-"_);_(@_)',
+    43: '_(* #,##0.00_);_(* \\(#,##0.00\\);_(* "-"??_);_(@_)',
+    44: '_("$"* #,##0.00_);_("$"* \\(#,##0.00\\);_("$"* "-"??_);_(@_)',
     45: "mm:ss", 46: "[h]:mm:ss", 47: "mmss.0", 48: "##0.0E+0", 49: "@",
 }
 
@@ -51,479 +98,855 @@ _ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def decode_escapes(text: str) -> str:
-    """OOXML's _xHHHH_ escapes for characters XML cannot hold."""
+    """Undo OOXML's ``_xHHHH_`` escapes (characters XML cannot carry, such as
+    _x000a_; a literal "_x" is itself written _x005F_x)."""
     if "_x" not in text:
         return text
-    return _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    out = _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if any("\ud800" <= ch <= "\udfff" for ch in out):
+        # Characters beyond the BMP arrive as escaped UTF-16 surrogate pairs.
+        out = out.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return out
 
 
-class _Zip:
-    """A zip archive with bomb checks on every part read."""
-
-    def __init__(self, path: str):
-        self.path = path
-        try:
-            self.zf = zipfile.ZipFile(path)
-        except zipfile.BadZipFile as exc:
-            raise WorkbookError(f"{path}: not an .xlsx/.xlsm workbook (not a zip archive: {exc})")
-        except OSError as exc:
-            raise WorkbookError(f"{path}: cannot open: {exc}")
-        infos = self.zf.infolist()
-        total = sum(i.file_size for i in infos)
-        if total > MAX_TOTAL_UNCOMPRESSED:
-            raise WorkbookError(f"{path}: refused: parts expand to {total / 1024 ** 3:.1f} GiB "
-                                f"(limit {MAX_TOTAL_UNCOMPRESSED / 1024 ** 3:.0f} GiB); a zip bomb?")
-        self.names = {}
-        for i in infos:
-            if i.file_size > MAX_PART_UNCOMPRESSED or (
-                    i.file_size > RATIO_MIN_SIZE and i.file_size > MAX_RATIO * max(i.compress_size, 1)):
-                raise WorkbookError(f"{path}: refused: part {i.filename} expands {i.compress_size:,} bytes to "
-                                    f"{i.file_size:,} (a zip bomb?)")
-            self.names[i.filename.lstrip("/")] = i
-
-    def has(self, name: str) -> bool:
-        return name in self.names
-
-    def open(self, name: str):
-        info = self.names.get(name)
-        if info is None:
-            raise WorkbookError(f"{self.path}: part {name} is missing")
-        return _CappedReader(self.zf.open(info), info.file_size, name, self.path)
-
-    def read(self, name: str) -> bytes:
-        with self.open(name) as f:
-            return f.read()
+def _is_true(text: str | None) -> bool:
+    return text is not None and text.strip().lower() in ("1", "true")
 
 
-class _CappedReader(io.RawIOBase):
-    """Stops reading when more bytes come out than the header declared
-    (headers of a crafted zip can lie about sizes)."""
-
-    def __init__(self, raw, declared: int, name: str, path: str):
-        self.raw = raw
-        self.left = declared + 1024
-        self.name_ = name
-        self.path = path
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        data = self.raw.read(min(len(b), 1 << 20))
-        self.left -= len(data)
-        if self.left < 0:
-            raise WorkbookError(f"{self.path}: refused: part {self.name_} is larger than its header says")
-        n = len(data)
-        b[:n] = data
-        return n
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0:
-            chunks = []
-            while True:
-                c = self.raw.read(1 << 20)
-                if not c:
-                    break
-                self.left -= len(c)
-                if self.left < 0:
-                    raise WorkbookError(f"{self.path}: refused: part {self.name_} is larger than its header says")
-                chunks.append(c)
-            return b"".join(chunks)
-        return super().read(size)
-
-    def close(self) -> None:
-        self.raw.close()
-        super().close()
+_EPOCH_1900 = _dt.datetime(1899, 12, 31)   # serial 1 = 1900-01-01
+_EPOCH_1904 = _dt.datetime(1904, 1, 1)     # serial 0 = 1904-01-01
 
 
-def _xml(z: _Zip, name: str):
+def iso_to_serial(text: str, date1904: bool = False) -> float:
+    """ISO 8601 date/time (a ``t="d"`` cell) -> Excel serial number in the
+    workbook's date system.  Raises ValueError when it is not ISO 8601."""
+    s = text.strip()
+    if s.endswith(("Z", "z")):
+        s = s[:-1]
     try:
-        return safe_fromstring(z.read(name))
-    except DefusedXmlException as exc:
-        raise WorkbookError(f"{z.path}: refused: {name}: {type(exc).__name__} "
-                            f"(entity declarations are not allowed)")
-    except ParseError as exc:
-        raise WorkbookError(f"{z.path}: {name}: not well-formed XML ({exc})")
-    except zipfile.BadZipFile as exc:
-        raise WorkbookError(f"{z.path}: {name}: corrupt zip data ({exc})")
-    except (EOFError, zlib_error()) as exc:
-        raise WorkbookError(f"{z.path}: {name}: corrupt compressed data ({exc})")
-
-
-def zlib_error():
-    import zlib
-    return zlib.error
-
-
-def _rels(z: _Zip, part: str) -> dict[str, tuple[str, str, str]]:
-    """Relationships of ``part``: id -> (type suffix, resolved target, mode)."""
-    folder, base = posixpath.split(part)
-    rel_name = posixpath.join(folder, "_rels", base + ".rels")
-    if not z.has(rel_name):
-        return {}
-    root = _xml(z, rel_name)
-    out = {}
-    for rel in root:
-        rid = rel.get("Id")
-        target = rel.get("Target") or ""
-        mode = rel.get("TargetMode") or ""
-        rtype = (rel.get("Type") or "").rsplit("/", 1)[-1]
-        if mode != "External":
-            if target.startswith("/"):
-                target = target.lstrip("/")
-            else:
-                target = posixpath.normpath(posixpath.join(folder, target))
-        out[rid] = (rtype, target, mode)
-    return out
-
-
-def _text_of(el) -> str:
-    """Text of a <si>/<is> element: plain <t> or rich-text runs <r><t>."""
-    parts = []
-    for t in el.iter(_M + "t"):
-        parts.append(t.text or "")
-    # phonetic runs (<rPh>) are not part of the value
-    for rph in el.iter(_M + "rPh"):
-        for t in rph.iter(_M + "t"):
-            if t.text:
-                parts.remove(t.text) if t.text in parts else None
-    return decode_escapes("".join(parts))
-
-
-def _shared_strings(z: _Zip, target: str | None) -> list[str]:
-    if not target or not z.has(target):
-        return []
-    out = []
-    try:
-        for ev, el in safe_iterparse(z.open(target), events=("end",)):
-            if el.tag == _M + "si":
-                out.append(_text_of(el))
-                el.clear()
-    except DefusedXmlException as exc:
-        raise WorkbookError(f"{z.path}: refused: {target}: {type(exc).__name__} (entity declarations are not allowed)")
-    except ParseError as exc:
-        raise WorkbookError(f"{z.path}: {target}: not well-formed XML ({exc})")
-    return out
-
-
-def _styles(z: _Zip, target: str | None) -> list[str | None]:
-    """Number format code per cell style index (None = General)."""
-    if not target or not z.has(target):
-        return []
-    root = _xml(z, target)
-    custom = {}
-    nf = root.find(_M + "numFmts")
-    if nf is not None:
-        for f in nf:
-            custom[int(f.get("numFmtId", "0"))] = f.get("formatCode")
-    out = []
-    xfs = root.find(_M + "cellXfs")
-    if xfs is not None:
-        for xf in xfs:
-            fid = int(xf.get("numFmtId", "0"))
-            out.append(custom.get(fid, BUILTIN_FORMATS.get(fid)))
-    return out
-
-
-def _dynamic_cm_indexes(z: _Zip, wb_rels) -> set[int]:
-    """1-based cell-metadata indexes (the ``cm`` attribute) that mark
-    dynamic-array formulas (XLDAPR with fDynamic=1)."""
-    target = next((t for typ, t, _m in wb_rels.values() if typ in ("sheetMetadata", "metadata")), None)
-    if target is None and z.has("xl/metadata.xml"):
-        target = "xl/metadata.xml"
-    if target is None or not z.has(target):
-        return set()
-    root = _xml(z, target)
-    types = {}
-    mt = root.find(_M + "metadataTypes")
-    if mt is not None:
-        for i, t in enumerate(mt, start=1):
-            types[i] = t.get("name")
-    # futureMetadata blocks named XLDAPR with fDynamic
-    dyn_future: list[bool] = []
-    for fm in root.findall(_M + "futureMetadata"):
-        if fm.get("name") == "XLDAPR":
-            for bk in fm.findall(_M + "bk"):
-                dyn = any(el.tag.endswith("dynamicArrayProperties") and el.get("fDynamic") in ("1", "true")
-                          for el in bk.iter())
-                dyn_future.append(dyn)
-    out = set()
-    cm = root.find(_M + "cellMetadata")
-    if cm is not None:
-        for i, bk in enumerate(cm.findall(_M + "bk"), start=1):
-            rc = bk.find(_M + "rc")
-            if rc is None:
-                continue
-            t = int(rc.get("t", "0"))
-            v = int(rc.get("v", "0"))
-            if types.get(t) == "XLDAPR" and (v < len(dyn_future) and dyn_future[v] or not dyn_future):
-                out.add(i)
-    return out
-
-
-_EPOCH = _dt.datetime(1899, 12, 30)
-
-
-def _iso_to_serial(text: str) -> float:
-    try:
-        d = _dt.datetime.fromisoformat(text.replace("Z", ""))
+        stamp = _dt.datetime.fromisoformat(s)
     except ValueError:
-        return VALUE  # type: ignore[return-value]
-    delta = d - _EPOCH
-    serial = delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
-    if serial < 61:
-        serial -= 1
+        clock = _dt.time.fromisoformat(s.lstrip("Tt"))   # a time of day alone
+        return (clock.hour * 3600 + clock.minute * 60 + clock.second + clock.microsecond / 1e6) / 86400
+    stamp = stamp.replace(tzinfo=None)   # wall-clock time as written
+    delta = stamp - (_EPOCH_1904 if date1904 else _EPOCH_1900)
+    serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+    if not date1904 and serial >= 60:
+        serial += 1    # Excel counts the nonexistent 1900-02-29 as serial 60
     return float(serial)
 
 
-def read_workbook(path: str | os.PathLike, *, max_cells: int = 20_000_000) -> WorkbookData:
-    """Read a workbook; raises WorkbookError with a message naming the part
-    or limit when the file is corrupt, hostile or not a workbook."""
-    path = str(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such file")
-    z = _Zip(path)
-    try:
-        return _read(z, path, max_cells)
-    except zipfile.BadZipFile as exc:
-        raise WorkbookError(f"{path}: corrupt zip data ({exc})")
-    except (EOFError, zlib_error()) as exc:
-        raise WorkbookError(f"{path}: corrupt compressed data ({exc})")
-    finally:
-        z.zf.close()
+# --- the zip package ---------------------------------------------------------
+
+@dataclass(slots=True)
+class _Rel:
+    id: str
+    type: str        # last segment of the relationship type URI: "worksheet", "table"...
+    target: str      # resolved part name, or the raw target when external
+    external: bool
 
 
-def _read(z: _Zip, path: str, max_cells: int) -> WorkbookData:
-    root_rels = _rels(z, "")
-    wb_part = next((t for typ, t, _m in root_rels.values() if typ == "officeDocument"), None)
-    if wb_part is None:
-        wb_part = "xl/workbook.xml"
-    if not z.has(wb_part):
-        raise WorkbookError(f"{path}: not an Excel workbook ({wb_part} is missing)")
-    wb_xml = _xml(z, wb_part)
-    wb_rels = _rels(z, wb_part)
-    data = WorkbookData(path=path)
-    pr = wb_xml.find(_M + "workbookPr")
-    if pr is not None and pr.get("date1904") in ("1", "true"):
-        data.calc.date1904 = True
-    cp = wb_xml.find(_M + "calcPr")
-    if cp is not None:
-        data.calc.iterate = cp.get("iterate") in ("1", "true")
-        if cp.get("iterateCount"):
-            data.calc.iterate_count = int(cp.get("iterateCount"))
-        if cp.get("iterateDelta"):
-            data.calc.iterate_delta = float(cp.get("iterateDelta"))
-        data.calc.full_calc_on_load = cp.get("fullCalcOnLoad") in ("1", "true")
-    sst_target = next((t for typ, t, _m in wb_rels.values() if typ == "sharedStrings"), None)
-    styles_target = next((t for typ, t, _m in wb_rels.values() if typ == "styles"), None)
-    strings = _shared_strings(z, sst_target)
-    formats = _styles(z, styles_target)
-    dynamic_cms = _dynamic_cm_indexes(z, wb_rels)
-    for typ, target, mode in wb_rels.values():
-        if typ == "externalLink" and z.has(target):
-            for _t, ext_target, ext_mode in _rels(z, target).values():
-                data.external_links.append(ext_target)
-    sheets_el = wb_xml.find(_M + "sheets")
-    if sheets_el is None:
-        raise WorkbookError(f"{path}: {wb_part} lists no sheets")
-    sheet_parts = []
-    for s in sheets_el:
-        rid = s.get(_R + "id")
-        name = s.get("name")
-        rel = wb_rels.get(rid)
-        if rel is None:
-            raise WorkbookError(f"{path}: sheet {name!r} has no part ({wb_part} relationship {rid} missing)")
-        sd = SheetData(name=name, state=s.get("state") or "visible")
-        data.sheets.append(sd)
-        sheet_parts.append((sd, rel))
-    dn_el = wb_xml.find(_M + "definedNames")
-    if dn_el is not None:
-        for dn in dn_el:
-            local = dn.get("localSheetId")
-            data.defined_names.append(DefinedName(
-                name=dn.get("name"), text=(dn.text or "").lstrip("="),
-                sheet_index=int(local) if local is not None else None,
-                hidden=dn.get("hidden") in ("1", "true")))
-    total = 0
-    for sd, (typ, target, _mode) in sheet_parts:
-        if typ != "worksheet":
-            # chartsheets, dialog and macro sheets hold no cells we evaluate
-            data.warnings.append(f"sheet {sd.name!r} is a {typ}; skipped")
-            continue
-        total += _read_sheet(z, target, sd, strings, formats, dynamic_cms, max_cells - total, data)
-        for _t, ttarget, _m in _rels(z, target).values():
-            if _t == "table" and z.has(ttarget):
-                data.tables.append(_read_table(z, ttarget, sd.name))
-    return data
+class _BoundedStream:
+    """Reads one zip member in chunks, refusing to inflate more bytes than the
+    member declared or than the package's remaining budget -- a crafted zip
+    can lie in its headers."""
 
-
-def _read_table(z: _Zip, target: str, sheet: str) -> Table:
-    root = _xml(z, target)
-    t = Table(name=root.get("displayName") or root.get("name"), sheet=sheet, ref=root.get("ref"),
-              header_row_count=int(root.get("headerRowCount", "1")),
-              totals_row_count=int(root.get("totalsRowCount", "0")))
-    cols = root.find(_M + "tableColumns")
-    if cols is not None:
-        for c in cols:
-            calc = c.find(_M + "calculatedColumnFormula")
-            t.columns.append(TableColumn(name=decode_escapes(c.get("name") or ""),
-                                         totals_formula=c.findtext(_M + "totalsRowFormula"),
-                                         calculated_formula=calc.text if calc is not None else None))
-    return t
-
-
-def _read_sheet(z: _Zip, target: str, sd: SheetData, strings: list[str], formats: list,
-                dynamic_cms: set[int], budget: int, data: WorkbookData) -> int:
-    cells = sd.cells
-    shared_masters: dict[str, tuple[int, int]] = {}
-    arrays: list[tuple[int, int, str]] = []
-    count = 0
-    row = 0
-    col = 0
-    max_row = max_col = 0
-    where = f"{z.path}: {target} (sheet {sd.name!r})"
-    C, V, F, IS, ROW, MERGE, COL = (_M + "c", _M + "v", _M + "f", _M + "is", _M + "row", _M + "mergeCell", _M + "col")
-    try:
-        for ev, el in safe_iterparse(z.open(target), events=("start", "end")):
-            tag = el.tag
-            if ev == "start":
-                if tag == ROW:
-                    r = el.get("r")
-                    row = int(r) if r else row + 1
-                    if row > MAX_ROW or row < 1:
-                        raise WorkbookError(f"{where}: row {row:,} is beyond Excel's {MAX_ROW:,} rows")
-                    col = 0
-                    if el.get("hidden") in ("1", "true"):
-                        sd.hidden_rows.add(row)
-                continue
-            if tag == C:
-                ref = el.get("r")
-                if ref:
-                    try:
-                        rr, cc = parse_cell_ref(ref)
-                    except ValueError:
-                        raise WorkbookError(f"{where}: bad cell reference {ref!r}")
-                    if rr > MAX_ROW or cc > MAX_COL:
-                        raise WorkbookError(f"{where}: cell {ref} is beyond Excel's grid "
-                                            f"({MAX_ROW:,} rows x {MAX_COL:,} columns)")
-                    row, col = rr, cc
-                else:
-                    col += 1
-                t = el.get("t", "n")
-                f_el = el.find(F)
-                v_el = el.find(V)
-                value = BLANK
-                vtext = v_el.text if v_el is not None else None
-                if t == "inlineStr":
-                    is_el = el.find(IS)
-                    value = _text_of(is_el) if is_el is not None else ""
-                elif vtext is not None:
-                    if t == "n":
-                        try:
-                            value = float(vtext)
-                        except ValueError:
-                            raise WorkbookError(f"{where}: cell {ref or (row, col)} holds {vtext!r}, not a number")
-                    elif t == "s":
-                        try:
-                            value = strings[int(vtext)]
-                        except (ValueError, IndexError):
-                            raise WorkbookError(f"{where}: cell {ref} refers to shared string {vtext} "
-                                                f"of {len(strings)}")
-                    elif t == "str":
-                        value = decode_escapes(vtext)
-                    elif t == "b":
-                        value = vtext.strip() in ("1", "true")
-                    elif t == "e":
-                        value = error_from_code(vtext.strip()) or VALUE
-                    elif t == "d":
-                        value = _iso_to_serial(vtext)
-                    else:
-                        value = vtext
-                elif t == "str":
-                    value = ""
-                rec = None
-                if f_el is not None:
-                    ftype = f_el.get("t", "normal")
-                    ftext = f_el.text
-                    if ftype == "shared":
-                        si = f_el.get("si")
-                        if ftext:
-                            shared_masters[si] = (row, col)
-                            rec = CellRecord(value, formula=ftext.lstrip("="))
-                        elif si in shared_masters:
-                            rec = CellRecord(value, shared_master=shared_masters[si])
-                        else:
-                            rec = CellRecord(value)
-                            data.warnings.append(f"{sd.name}!{ref}: shared formula {si} has no master")
-                    elif ftype == "array":
-                        aref = f_el.get("ref") or ref
-                        cm = el.get("cm")
-                        rec = CellRecord(value, formula=(ftext or "").lstrip("="), array_ref=aref,
-                                         dynamic=bool(cm) and int(cm) in dynamic_cms)
-                        arrays.append((row, col, aref))
-                    elif ftype == "dataTable":
-                        rec = CellRecord(value)
-                        data.warnings.append(f"{sd.name}!{ref}: data table (TABLE()) kept as its cached value")
-                    elif ftext:
-                        rec = CellRecord(value, formula=ftext.lstrip("="))
-                    else:
-                        rec = CellRecord(value)
-                elif value is not BLANK:
-                    rec = CellRecord(value)
-                if rec is not None:
-                    s_idx = el.get("s")
-                    if s_idx and formats:
-                        i = int(s_idx)
-                        if i < len(formats):
-                            rec.number_format = formats[i]
-                    cells[(row, col)] = rec
-                    count += 1
-                    if count > budget:
-                        raise WorkbookError(f"{where}: refused: more than {budget + count - count:,} cells")
-                    if row > max_row:
-                        max_row = row
-                    if col > max_col:
-                        max_col = col
-                el.clear()
-            elif tag == ROW:
-                el.clear()
-            elif tag == MERGE:
-                if el.get("ref"):
-                    sd.merged.append(el.get("ref"))
-            elif tag == COL:
-                if el.get("hidden") in ("1", "true"):
-                    lo, hi = int(el.get("min", "1")), int(el.get("max", "1"))
-                    sd.hidden_cols.update(range(lo, min(hi, MAX_COL) + 1))
-    except DefusedXmlException as exc:
-        raise WorkbookError(f"{where}: refused: {type(exc).__name__} (entity declarations are not allowed)")
-    except ParseError as exc:
-        raise WorkbookError(f"{where}: not well-formed XML ({exc})")
-    # cells covered by array formulas belong to their anchor
-    for r, c, aref in arrays:
+    def __init__(self, pkg: "_Package", part: str, info: zipfile.ZipInfo):
+        self.pkg, self.part = pkg, part
+        self.left = info.file_size
         try:
-            r1, c1, r2, c2 = parse_range_ref(aref)
+            self.raw = pkg.zip.open(info)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+            raise pkg.error(part, f"corrupt zip entry ({exc})") from None
+        except (RuntimeError, NotImplementedError) as exc:  # encrypted, unknown compression method
+            raise pkg.error(part, f"cannot be read ({exc})") from None
+
+    def read(self, size: int = _CHUNK) -> bytes:
+        try:
+            data = self.raw.read(min(size, _CHUNK))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+            raise self.pkg.error(self.part, f"corrupt compressed data ({exc})") from None
+        self.left -= len(data)
+        self.pkg.budget -= len(data)
+        if self.left < 0:
+            raise self.pkg.error(self.part, "refused: inflates to more bytes than its zip header declares")
+        if self.pkg.budget < 0:
+            raise self.pkg.error(self.part, f"refused: the parts inflate to more than "
+                                            f"{MAX_TOTAL_UNCOMPRESSED / 1024 ** 3:.0f} GiB (a zip bomb?)")
+        return data
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class _Package:
+    """The OPC package: parts looked up case-insensitively, read through size
+    guards, parsed through defusedxml's expat parser."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.budget = MAX_TOTAL_UNCOMPRESSED
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except FileNotFoundError:
+            raise   # an OS problem, not a workbook problem: callers handle it as such
+        except IsADirectoryError:
+            raise WorkbookError(f"{path}: is a directory, not a workbook") from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
+            raise WorkbookError(f"{path}: {self._not_a_zip_reason(path, exc)}") from None
+        try:
+            self.members = self._check_members()
+        except BaseException:
+            self.zip.close()
+            raise
+
+    @staticmethod
+    def _not_a_zip_reason(path: str, exc: Exception) -> str:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(8)
+        except OSError:
+            head = b""
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            return ("not an .xlsx/.xlsm package: an OLE2 compound file "
+                    "(a password-encrypted workbook or a legacy .xls), which is not supported")
+        if head.startswith(b"PK"):
+            return f"corrupt or truncated zip file ({exc})"
+        return f"not an .xlsx/.xlsm workbook: not a zip file ({exc})"
+
+    def _check_members(self) -> dict[str, zipfile.ZipInfo]:
+        infos = self.zip.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise WorkbookError(f"{self.path}: refused: the zip holds {len(infos):,} members "
+                                f"(limit {MAX_MEMBERS:,})")
+        members: dict[str, zipfile.ZipInfo] = {}
+        total = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            size = info.file_size
+            total += size
+            if size > RATIO_MIN_SIZE and size > MAX_RATIO * max(info.compress_size, 1):
+                raise WorkbookError(
+                    f"{self.path}: refused: {info.filename} would inflate {info.compress_size:,} bytes "
+                    f"to {size:,} (ratio over {MAX_RATIO}; a zip bomb?)")
+            members.setdefault(info.filename.replace("\\", "/").lstrip("/").lower(), info)
+        if total > MAX_TOTAL_UNCOMPRESSED:
+            raise WorkbookError(f"{self.path}: refused: the parts would inflate to {total:,} bytes "
+                                f"(limit {MAX_TOTAL_UNCOMPRESSED / 1024 ** 3:.0f} GiB; a zip bomb?)")
+        return members
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def error(self, part: str, message: str) -> WorkbookError:
+        return WorkbookError(f"{self.path}: {part}: {message}")
+
+    def has(self, part: str) -> bool:
+        return part.lower() in self.members
+
+    def open(self, part: str) -> _BoundedStream:
+        info = self.members.get(part.lower())
+        if info is None:
+            raise WorkbookError(f"{self.path}: {part} is missing")
+        return _BoundedStream(self, part, info)
+
+    # -- XML ------------------------------------------------------------------
+
+    def parse(self, part: str, start: Callable | None, end: Callable | None,
+              data: Callable | None) -> Iterator[None]:
+        """Feed ``part`` through a defused expat parser calling the given
+        handlers; yields after each chunk so callers can hand events on.
+
+        The handlers are set directly on the expat parser that defusedxml
+        configured (its entity/DTD guards stay in place): no element objects
+        are built, which makes sheets several times faster to read than
+        iterparse does.  ``start`` gets (tag, attribute dict), ``end`` (tag),
+        ``data`` (text); tags are "namespace}local".
+        """
+        holder = DefusedXMLParser(target=_NoTree())
+        expat = holder.parser
+        expat.ordered_attributes = False   # attributes as a dict
+        expat.StartElementHandler = start
+        expat.EndElementHandler = end
+        expat.CharacterDataHandler = data
+        stream = self.open(part)
+        try:
+            while True:
+                chunk = stream.read(_CHUNK)
+                if not chunk:
+                    break
+                expat.Parse(chunk, False)
+                yield
+            expat.Parse(b"", True)
+            yield
+        except ExpatError as exc:
+            raise self.error(part, f"not well-formed XML at line {exc.lineno}, column {exc.offset} "
+                                   f"({ErrorString(exc.code) if exc.code else exc})") from None
+        except EntitiesForbidden:
+            raise self.error(part, "refused: entity declarations are not allowed "
+                                   "(entity expansion attack?)") from None
+        except ExternalReferenceForbidden:
+            raise self.error(part, "refused: external entity references are not allowed") from None
+        except (DTDForbidden, DefusedXmlException) as exc:
+            raise self.error(part, f"refused: {type(exc).__name__}") from None
+        finally:
+            stream.close()
+
+    def events(self, part: str) -> Iterator[tuple[bool, str, Any]]:
+        """(True, local name, attributes) at each start tag and (False, local
+        name, text) at each end tag -- for the small parts.  The text is only
+        meaningful for elements without children."""
+        names = _LocalNames()
+        pending: list[tuple[bool, str, Any]] = []
+        text: list[str] = []
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            text.clear()
+            pending.append((True, names[tag], attrs))
+
+        def end(tag: str) -> None:
+            pending.append((False, names[tag], "".join(text)))
+            text.clear()
+
+        for _ in self.parse(part, start, end, text.append):
+            yield from pending
+            pending.clear()
+
+    def rels(self, source: str) -> list[_Rel]:
+        """Relationships of part ``source`` ("" for the package itself)."""
+        folder, base = posixpath.split(source)
+        rels_part = posixpath.join(folder, "_rels", base + ".rels")
+        if not self.has(rels_part):
+            return []
+        out = []
+        for is_start, name, attrs in self.events(rels_part):
+            if not is_start or name != "Relationship":
+                continue
+            target = attrs.get("Target") or ""
+            external = (attrs.get("TargetMode") or "").lower() == "external"
+            if not external:
+                target = _resolve_target(folder, target)
+            rel_type = (attrs.get("Type") or "").rstrip("/").rsplit("/", 1)[-1]
+            out.append(_Rel(attrs.get("Id") or "", rel_type, target, external))
+        return out
+
+
+class _NoTree:
+    """Target for DefusedXMLParser when we install our own handlers.  Its data
+    method keeps ElementTree's error for an undefined entity reference."""
+
+    def data(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
+def _resolve_target(folder: str, target: str) -> str:
+    """A relationship target -> zip part name (absolute or relative to the
+    folder of the source part; percent-escapes undone)."""
+    target = unquote(target.replace("\\", "/")).split("#", 1)[0]
+    joined = target if target.startswith("/") else posixpath.join("/", folder, target)
+    return posixpath.normpath(joined).lstrip("/")
+
+
+# --- workbook-level parts ----------------------------------------------------
+
+@dataclass(slots=True)
+class _SheetEntry:
+    name: str
+    rel_id: str
+    state: str
+
+
+class _WorkbookPart:
+    """What workbook.xml says: sheets, names, calculation settings."""
+
+    def __init__(self, pkg: _Package, part: str, book: WorkbookData):
+        self.sheets: list[_SheetEntry] = []
+        root_seen = False
+        for is_start, name, value in pkg.events(part):
+            if not root_seen:
+                if name != "workbook":
+                    raise pkg.error(part, f"is not a spreadsheet workbook part (root element <{name}>)")
+                root_seen = True
+            if is_start:
+                if name == "sheet":
+                    rel_id = next((v for k, v in value.items() if k.endswith("}id")), "")
+                    self.sheets.append(_SheetEntry(value.get("name") or "", rel_id,
+                                                   value.get("state") or "visible"))
+                elif name == "definedName":
+                    attrs = value
+                elif name == "workbookPr":
+                    book.calc.date1904 = _is_true(value.get("date1904"))
+                elif name == "calcPr":
+                    self._calc(value, book)
+            elif name == "definedName":
+                book.defined_names.append(self._name(attrs, value, pkg, part, book))
+
+    @staticmethod
+    def _calc(attrs: dict[str, str], book: WorkbookData) -> None:
+        calc: CalcSettings = book.calc
+        calc.iterate = _is_true(attrs.get("iterate"))
+        calc.full_calc_on_load = _is_true(attrs.get("fullCalcOnLoad"))
+        try:
+            if attrs.get("iterateCount"):
+                calc.iterate_count = int(attrs["iterateCount"])
+            if attrs.get("iterateDelta"):
+                calc.iterate_delta = float(attrs["iterateDelta"])
         except ValueError:
+            book.warnings.append(f"calcPr: unreadable iteration settings {attrs!r}; defaults used")
+
+    @staticmethod
+    def _name(attrs: dict[str, str], text: str, pkg: _Package, part: str, book: WorkbookData) -> DefinedName:
+        local = attrs.get("localSheetId")
+        sheet_index = None
+        if local is not None:
+            try:
+                sheet_index = int(local)
+            except ValueError:
+                book.warnings.append(f"{part}: name {attrs.get('name')!r} has bad localSheetId {local!r}")
+        return DefinedName(name=attrs.get("name") or "", text=_strip_equals(text),
+                           sheet_index=sheet_index, hidden=_is_true(attrs.get("hidden")))
+
+
+def _strip_equals(formula: str) -> str:
+    return formula[1:] if formula.startswith("=") else formula
+
+
+def _read_number_formats(pkg: _Package, part: str) -> list[str | None]:
+    """Number format code per cell style index (cellXfs order); None = General."""
+    custom: dict[int, str] = {}
+    style_format_ids: list[int] = []
+    in_cell_xfs = in_num_fmts = False   # <xf>/<numFmt> also occur in other lists (dxfs...)
+    for is_start, name, attrs in pkg.events(part):
+        if name == "cellXfs":
+            in_cell_xfs = is_start
+        elif name == "numFmts":
+            in_num_fmts = is_start
+        elif not is_start:
             continue
-        if (r2 - r1 + 1) * (c2 - c1 + 1) > budget:
-            raise WorkbookError(f"{where}: array formula at {aref} is too large")
-        for rr in range(r1, r2 + 1):
-            for cc in range(c1, c2 + 1):
-                if (rr, cc) == (r, c):
-                    continue
-                rec = cells.get((rr, cc))
-                if rec is None:
-                    cells[(rr, cc)] = CellRecord(BLANK, array_member=True)
+        elif name == "numFmt" and in_num_fmts:
+            try:
+                custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode") or ""
+            except ValueError:
+                pass
+        elif name == "xf" and in_cell_xfs:
+            try:
+                style_format_ids.append(int(attrs.get("numFmtId") or 0))
+            except ValueError:
+                style_format_ids.append(0)
+    formats: list[str | None] = []
+    for fmt_id in style_format_ids:
+        code = custom.get(fmt_id) or BUILTIN_NUMBER_FORMATS.get(fmt_id)
+        formats.append(None if not code or code.lower() == "general" else code)
+    return formats
+
+
+def _read_shared_strings(pkg: _Package, part: str) -> list[str]:
+    """Each <si>: its <t>, or its rich-text runs' <t>s joined; phonetic
+    guides (<rPh>) are not part of the value."""
+    strings: list[str] = []
+    pieces: list[str] = []
+    in_phonetic = 0
+    for is_start, name, text in pkg.events(part):
+        if name == "t":
+            if not is_start and not in_phonetic:
+                pieces.append(text)
+        elif name == "si":
+            if is_start:
+                pieces.clear()
+            else:
+                strings.append(decode_escapes("".join(pieces)))
+        elif name == "rPh":
+            in_phonetic += 1 if is_start else -1
+    return strings
+
+
+def _read_dynamic_cell_metadata(pkg: _Package, part: str) -> set[int]:
+    """1-based indexes into cellMetadata (a cell's ``cm``) that mark a
+    dynamic-array formula: the block's record points, through metadataTypes,
+    at a futureMetadata block carrying xda:dynamicArrayProperties fDynamic=1."""
+    type_names: list[str] = []
+    future: dict[str, list[bool]] = {}
+    cell_records: list[list[tuple[int, int]]] = []
+    section = None            # "future:NAME" or "cell" while inside one
+    for is_start, name, attrs in pkg.events(part):
+        if not is_start:
+            if name in ("futureMetadata", "cellMetadata"):
+                section = None
+            continue
+        if name == "metadataType":
+            type_names.append(attrs.get("name") or "")
+        elif name == "futureMetadata":
+            section = "future:" + (attrs.get("name") or "")
+            future.setdefault(section[7:], [])
+        elif name == "cellMetadata":
+            section = "cell"
+        elif name == "bk":
+            if section == "cell":
+                cell_records.append([])
+            elif section is not None:
+                future[section[7:]].append(False)
+        elif name == "rc" and section == "cell" and cell_records:
+            try:
+                cell_records[-1].append((int(attrs.get("t", "")), int(attrs.get("v", ""))))
+            except ValueError:
+                pass
+        elif name.endswith("}dynamicArrayProperties") and section and section.startswith("future:"):
+            blocks = future[section[7:]]
+            if blocks and _is_true(attrs.get("fDynamic")):
+                blocks[-1] = True
+    dynamic: set[int] = set()
+    for index, records in enumerate(cell_records, start=1):
+        for type_index, value_index in records:
+            if 1 <= type_index <= len(type_names):
+                blocks = future.get(type_names[type_index - 1], [])
+                if 0 <= value_index < len(blocks) and blocks[value_index]:
+                    dynamic.add(index)
+    return dynamic
+
+
+def _read_table(pkg: _Package, part: str, sheet: str) -> Table | None:
+    table: Table | None = None
+    column: TableColumn | None = None
+    for is_start, name, value in pkg.events(part):
+        if name == "table" and is_start:
+            attrs = value
+            try:
+                header_rows = int(attrs.get("headerRowCount") or 1)
+                totals_rows = int(attrs.get("totalsRowCount") or 0)
+            except ValueError:
+                header_rows, totals_rows = 1, 0
+            table = Table(name=decode_escapes(attrs.get("displayName") or attrs.get("name") or ""),
+                          sheet=sheet, ref=(attrs.get("ref") or "").replace("$", ""),
+                          header_row_count=header_rows, totals_row_count=totals_rows)
+        elif table is None:
+            continue
+        elif name == "tableColumn":
+            if is_start:
+                column = TableColumn(name=decode_escapes(value.get("name") or ""))
+                table.columns.append(column)
+            else:
+                column = None
+        elif column is not None and not is_start:
+            if name == "calculatedColumnFormula":
+                column.calculated_formula = _strip_equals(value)
+            elif name == "totalsRowFormula":
+                column.totals_formula = _strip_equals(value)
+    return table
+
+
+# --- sheets ------------------------------------------------------------------
+
+_UNSET: Any = object()
+
+
+class _SheetReader:
+    """Streams one worksheet part into a SheetData.
+
+    The expat handlers below run once per XML element, so they are written for
+    speed: tag dispatch through one dict, attributes as dicts, text collected
+    into a list that the parser appends to directly.
+    """
+
+    def __init__(self, pkg: _Package, part: str, sheet: SheetData, book: WorkbookData,
+                 strings: list[str], formats: list[str | None], dynamic_cm: set[int],
+                 cell_budget: int, max_cells: int):
+        self.pkg, self.part, self.sheet, self.book = pkg, part, sheet, book
+        self.strings, self.formats, self.dynamic_cm = strings, formats, dynamic_cm
+        self.date1904 = book.calc.date1904
+        self.cell_budget = cell_budget     # cells this sheet may still add
+        self.max_cells = max_cells
+        self.cells = sheet.cells
+        self.count = 0
+        self.text: list[str] = []
+        self.row = 0                       # current row number
+        self.col = 0                       # column of the previous cell in the row
+        self.in_cell = False
+        self.cell_attrs: dict[str, str] = {}
+        self.value_text: str | None = None
+        self.formula_attrs: dict[str, str] | None = None
+        self.formula_text: str | None = None
+        self.inline_pieces: list[str] | None = None
+        self.inline_text: str | None = None
+        self.in_phonetic = 0
+        self.shared_masters: dict[str, tuple[int, int]] = {}
+        self.orphans: list[tuple[tuple[int, int], str]] = []   # shared children read before a master
+        self.arrays: list[tuple[int, int, str]] = []
+        self.format_cache: dict[str, str | None] = {}
+        self.kinds = _SheetTags()
+
+    def where(self) -> str:
+        return f"{self.pkg.path}: {self.part} (sheet {self.sheet.name!r})"
+
+    def fail(self, message: str) -> WorkbookError:
+        return WorkbookError(f"{self.where()}: {message}")
+
+    def warn(self, message: str) -> None:
+        self.book.warnings.append(f"{self.sheet.name}: {message}")
+
+    def read(self) -> int:
+        for _ in self.pkg.parse(self.part, self.start, self.end, self.text.append):
+            pass
+        self._resolve_orphans()
+        self._mark_array_members()
+        if self.cells:
+            self.sheet.max_row = max(r for r, _ in self.cells)
+            self.sheet.max_col = max(c for _, c in self.cells)
+        return self.count
+
+    # -- expat handlers --------------------------------------------------------
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        self.text.clear()
+        kind = self.kinds[tag]
+        if kind == "c":
+            self.in_cell = True
+            self.cell_attrs = attrs
+            self.value_text = self.formula_attrs = self.formula_text = self.inline_text = None
+        elif kind == "f":
+            self.formula_attrs = attrs
+        elif kind == "row":
+            self._start_row(attrs)
+        elif kind == "is":
+            self.inline_pieces = []
+        elif kind == "rPh":
+            self.in_phonetic += 1
+        elif kind == "col":
+            self._hidden_columns(attrs)
+        elif kind == "mergeCell":
+            ref = attrs.get("ref")
+            if ref:
+                self.sheet.merged.append(ref.replace("$", ""))
+
+    def end(self, tag: str) -> None:
+        kind = self.kinds[tag]
+        if kind == "v":
+            self.value_text = "".join(self.text)
+        elif kind == "c":
+            self.in_cell = False
+            self._end_cell()
+        elif kind == "f":
+            self.formula_text = "".join(self.text)
+        elif kind == "t":
+            if self.inline_pieces is not None and not self.in_phonetic:
+                self.inline_pieces.append("".join(self.text))
+        elif kind == "is":
+            if self.inline_pieces is not None:
+                self.inline_text = "".join(self.inline_pieces)
+                self.inline_pieces = None
+        elif kind == "rPh":
+            self.in_phonetic -= 1
+        self.text.clear()
+
+    # -- rows, columns ---------------------------------------------------------
+
+    def _start_row(self, attrs: dict[str, str]) -> None:
+        ref = attrs.get("r")
+        if ref is None:
+            row = self.row + 1
+        else:
+            try:
+                row = int(ref)
+            except ValueError:
+                raise self.fail(f"bad row number {ref[:40]!r}") from None
+        if row < 1 or row > MAX_ROWS:
+            raise self.fail(f"row {row:,} is outside Excel's 1..{MAX_ROWS:,}")
+        self.row = row
+        self.col = 0
+        if _is_true(attrs.get("hidden")):
+            self.sheet.hidden_rows.add(row)
+
+    def _hidden_columns(self, attrs: dict[str, str]) -> None:
+        if not _is_true(attrs.get("hidden")):
+            return
+        try:
+            first, last = int(attrs.get("min") or 0), int(attrs.get("max") or 0)
+        except ValueError:
+            self.warn(f"unreadable <col> {attrs!r}")
+            return
+        self.sheet.hidden_cols.update(range(max(first, 1), min(last, MAX_COLS) + 1))
+
+    # -- cells -----------------------------------------------------------------
+
+    def _end_cell(self) -> None:
+        attrs = self.cell_attrs
+        ref = attrs.get("r")
+        if ref is None:
+            if self.row == 0:
+                raise self.fail("a cell without a reference outside any row")
+            row, col = self.row, self.col + 1
+            if col > MAX_COLS:
+                raise self.fail(f"row {row}: more cells than Excel's {MAX_COLS:,} columns")
+        else:
+            try:
+                row, col = parse_cell_ref(ref)
+            except ValueError as exc:
+                raise self.fail(str(exc) if len(ref) < 40 else f"invalid cell reference {ref[:40]!r}...") from None
+        self.col = col
+        value = self._cell_value(attrs.get("t"), row, col)
+        formula = shared_master = array_ref = None
+        dynamic = False
+        f_attrs = self.formula_attrs
+        if f_attrs is not None:
+            formula_type = f_attrs.get("t")
+            text = self.formula_text
+            if formula_type is None or formula_type == "normal":
+                if text:
+                    formula = _strip_equals(text)
+            elif formula_type == "shared":
+                si = f_attrs.get("si") or ""
+                if text and (f_attrs.get("ref") or si not in self.shared_masters):
+                    formula = _strip_equals(text)
+                    self.shared_masters[si] = (row, col)
+                elif si in self.shared_masters:
+                    shared_master = self.shared_masters[si]
                 else:
-                    rec.array_member = True
-                    rec.formula = None
-                    rec.shared_master = None
-        max_row, max_col = max(max_row, r2), max(max_col, c2)
-    sd.max_row, sd.max_col = max_row, max_col
-    return count
+                    self.orphans.append(((row, col), si))
+            elif formula_type == "array":
+                formula = _strip_equals(text or "")
+                array_ref = (f_attrs.get("ref") or f"{index_to_col(col)}{row}").replace("$", "").upper()
+                cm = attrs.get("cm")
+                dynamic = cm is not None and cm.isdigit() and int(cm) in self.dynamic_cm
+                self.arrays.append((row, col, array_ref))
+            elif formula_type == "dataTable":
+                self.warn(f"{index_to_col(col)}{row}: data table formula {{=TABLE()}} over "
+                          f"{f_attrs.get('ref', '?')} kept as its cached values")
+            else:
+                self.warn(f"{index_to_col(col)}{row}: unknown formula type {formula_type!r}; cached value kept")
+        if value is BLANK and formula is None and shared_master is None and not self._orphan_at(row, col):
+            return   # a styled empty cell: not content, not part of the used range
+        style = attrs.get("s")
+        number_format = None
+        if style is not None and self.formats:
+            number_format = self.format_cache.get(style, _UNSET)
+            if number_format is _UNSET:
+                number_format = self._format_of(style)
+        key = (row, col)
+        if key not in self.cells:
+            self.count += 1
+            if self.count > self.cell_budget:
+                raise self.fail(f"refused: more than {self.max_cells:,} cells (the max_cells limit)")
+        self.cells[key] = CellRecord(value, formula, shared_master, array_ref, dynamic, False, number_format)
+
+    def _orphan_at(self, row: int, col: int) -> bool:
+        return bool(self.orphans) and self.orphans[-1][0] == (row, col)
+
+    def _format_of(self, style: str) -> str | None:
+        try:
+            code = self.formats[int(style)]
+        except (ValueError, IndexError):
+            code = None
+        self.format_cache[style] = code
+        return code
+
+    def _cell_value(self, cell_type: str | None, row: int, col: int) -> Any:
+        text = self.value_text
+        if cell_type is None or cell_type == "n":
+            if not text:
+                return BLANK
+            try:
+                number = float(text)
+            except ValueError:
+                self._bad_value(row, col, "a number", text)
+                return text
+            if not math.isfinite(number):
+                self._bad_value(row, col, "a finite number", text)
+                return XLError("#NUM!")
+            return number
+        if cell_type == "s":
+            if not text:
+                return BLANK
+            try:
+                return self.strings[int(text)]
+            except (ValueError, IndexError):
+                self._bad_value(row, col, f"a shared string index (of {len(self.strings)})", text)
+                return BLANK
+        if cell_type == "str":
+            if text is None:
+                return BLANK
+            return decode_escapes(text)
+        if cell_type == "inlineStr":
+            inline = self.inline_text
+            if inline is None:
+                return BLANK if text is None else decode_escapes(text)
+            return decode_escapes(inline)
+        if not text:
+            return BLANK
+        if cell_type == "b":
+            return _is_true(text)
+        if cell_type == "e":
+            error = error_from_code(text.strip())
+            if error is None:
+                self._bad_value(row, col, "an Excel error", text)
+                return XLError(text.strip()[:20])
+            return error
+        if cell_type == "d":
+            try:
+                return iso_to_serial(text, self.date1904)
+            except ValueError:
+                self._bad_value(row, col, "an ISO 8601 date", text)
+                return text
+        self.warn(f"{index_to_col(col)}{row}: unknown cell type {cell_type!r}; kept as text")
+        return text
+
+    def _bad_value(self, row: int, col: int, expected: str, text: str) -> None:
+        self.warn(f"{index_to_col(col)}{row}: {text[:40]!r} is not {expected}")
+
+    # -- after the last element ---------------------------------------------------
+
+    def _resolve_orphans(self) -> None:
+        """Shared-formula children that came before their master (rows out of
+        order): point them at it now, or keep their cached value."""
+        for key, si in self.orphans:
+            master = self.shared_masters.get(si)
+            rec = self.cells.get(key)
+            if rec is None:
+                continue
+            if master is not None:
+                rec.shared_master = master
+            else:
+                self.warn(f"{index_to_col(key[1])}{key[0]}: shared formula {si!r} has no master cell; "
+                          f"cached value kept")
+                if rec.value is BLANK and not rec.is_formula:
+                    del self.cells[key]
+                    self.count -= 1
+
+    def _mark_array_members(self) -> None:
+        """Every cell of an array formula's range but the anchor is produced by
+        it; create the cells the file left out."""
+        cells = self.cells
+        for row, col, ref in self.arrays:
+            try:
+                r1, c1, r2, c2 = parse_range_ref(ref)
+            except ValueError as exc:
+                self.warn(f"{index_to_col(col)}{row}: array formula range {ref!r} ignored ({exc})")
+                cells[(row, col)].array_ref = f"{index_to_col(col)}{row}"
+                continue
+            area = (r2 - r1 + 1) * (c2 - c1 + 1)
+            # Refuse absurd ranges before looping over them.
+            if area - len(cells) > self.cell_budget - self.count:
+                raise self.fail(f"refused: array formula at {index_to_col(col)}{row} spans {ref} "
+                                f"({area:,} cells; more than the max_cells limit of {self.max_cells:,})")
+            cells[(row, col)].array_ref = format_range_ref(r1, c1, r2, c2)
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    if r == row and c == col:
+                        continue
+                    rec = cells.get((r, c))
+                    if rec is None:
+                        self.count += 1
+                        if self.count > self.cell_budget:
+                            raise self.fail(f"refused: more than {self.max_cells:,} cells "
+                                            f"(the max_cells limit)")
+                        cells[(r, c)] = CellRecord(BLANK, array_member=True)
+                    elif rec.is_formula:
+                        self.warn(f"{index_to_col(c)}{r}: holds its own formula inside the array "
+                                  f"formula range {ref}; left as a formula")
+                    else:
+                        rec.array_member = True
 
 
-def iter_corpus(folder: str) -> Iterator[str]:
-    for dirpath, _dirs, files in os.walk(folder):
-        for f in sorted(files):
-            if f.lower().endswith((".xlsx", ".xlsm")):
-                yield os.path.join(dirpath, f)
+class _SheetTags(dict):
+    """Full tag -> short kind for the worksheet elements we read; anything
+    else (extensions, other namespaces) -> ""."""
+
+    _KINDS = ("c", "v", "f", "is", "t", "rPh", "row", "col", "mergeCell")
+
+    def __missing__(self, tag: str) -> str:
+        local = _local_name(tag)
+        kind = self[tag] = local if local in self._KINDS else ""
+        return kind
+
+
+# --- the whole workbook --------------------------------------------------------
+
+def read_workbook(path: str | os.PathLike, *, max_cells: int = 20_000_000) -> WorkbookData:
+    """Read an .xlsx/.xlsm workbook.
+
+    Raises WorkbookError, with a message naming the file and the part or
+    limit, when the file is not a workbook or is corrupt or hostile.
+    ``max_cells`` caps the cells stored over the whole workbook.
+    """
+    path = os.fspath(path)
+    pkg = _Package(path)
+    try:
+        return _read(pkg, max_cells)
+    except RecursionError:  # pragma: no cover - no recursion on file data; defensive
+        raise WorkbookError(f"{path}: refused: structure too deeply nested") from None
+    finally:
+        pkg.close()
+
+
+def _workbook_part(pkg: _Package) -> str:
+    for rel in pkg.rels(""):
+        if rel.type == "officeDocument" and not rel.external:
+            part = rel.target
+            break
+    else:
+        part = "xl/workbook.xml"
+    if not pkg.has(part):
+        raise WorkbookError(f"{pkg.path}: not a workbook: {part} is missing")
+    if part.lower().endswith(".bin"):
+        raise WorkbookError(f"{pkg.path}: {part}: binary workbooks (.xlsb) are not supported")
+    return part
+
+
+def _read(pkg: _Package, max_cells: int) -> WorkbookData:
+    book = WorkbookData(path=pkg.path)
+    workbook_part = _workbook_part(pkg)
+    workbook = _WorkbookPart(pkg, workbook_part, book)
+    rels = pkg.rels(workbook_part)
+    by_id = {rel.id: rel for rel in rels}
+
+    def single(rel_type: str, fallback: str | None = None) -> str | None:
+        for rel in rels:
+            if rel.type == rel_type and not rel.external:
+                return rel.target if pkg.has(rel.target) else None
+        return fallback if fallback and pkg.has(fallback) else None
+
+    styles = single("styles")
+    formats = _read_number_formats(pkg, styles) if styles else []
+    strings_part = single("sharedStrings")
+    strings = _read_shared_strings(pkg, strings_part) if strings_part else []
+    metadata = single("sheetMetadata", fallback=posixpath.join(posixpath.dirname(workbook_part), "metadata.xml"))
+    dynamic_cm = _read_dynamic_cell_metadata(pkg, metadata) if metadata else set()
+
+    stored = 0
+    for entry in workbook.sheets:
+        sheet = SheetData(name=entry.name, state=entry.state)
+        book.sheets.append(sheet)   # every sheet, so that localSheetId indexes stay right
+        rel = by_id.get(entry.rel_id)
+        if rel is None or rel.external:
+            raise WorkbookError(f"{pkg.path}: {workbook_part}: sheet {entry.name!r} points at "
+                                f"relationship {entry.rel_id!r}, which {workbook_part}'s rels lack")
+        if rel.type != "worksheet":
+            if rel.type in ("xlMacrosheet", "xlIntlMacrosheet", "dialogsheet"):
+                book.warnings.append(f"{entry.name}: a {rel.type} (Excel 4 macros / dialog); its cells are not read")
+            continue   # chartsheets hold no cells
+        if not pkg.has(rel.target):
+            raise WorkbookError(f"{pkg.path}: {rel.target} is missing (sheet {entry.name!r})")
+        reader = _SheetReader(pkg, rel.target, sheet, book, strings, formats, dynamic_cm,
+                              max_cells - stored, max_cells)
+        stored += reader.read()
+        for sheet_rel in pkg.rels(rel.target):
+            if sheet_rel.type != "table" or sheet_rel.external:
+                continue
+            if not pkg.has(sheet_rel.target):
+                book.warnings.append(f"{entry.name}: table part {sheet_rel.target} is missing")
+                continue
+            table = _read_table(pkg, sheet_rel.target, entry.name)
+            if table is not None:
+                book.tables.append(table)
+
+    for rel in rels:
+        if rel.type != "externalLink" or rel.external or not pkg.has(rel.target):
+            continue
+        targets = [r.target for r in pkg.rels(rel.target) if r.external]
+        if targets:
+            book.external_links.extend(targets)
+        else:
+            book.warnings.append(f"{rel.target}: external link without an external target (DDE/OLE?)")
+    return book
