@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from ..eval.refs import MultiRef, RangeRef
-from ..values import BLANK, MISSING, NUM, VALUE, Array, XLError
+from ..eval.refs import RangeRef
+from ..values import BLANK, MISSING, NUM, VALUE, Array, XLError, error_from_code
 from . import coerce, helpers
 from .registry import function
 
@@ -85,7 +85,7 @@ def _condition(c: Any) -> Callable[[Any], bool] | None:
     if isinstance(c, str) and not c.startswith(_OPERATORS):
         u = c.strip().upper()
         plain_text = (coerce.parse_number_text(c) is None and u not in ("TRUE", "FALSE")
-                      and helpers.error_code_text(c) is None)
+                      and error_from_code(c.strip()) is None)
         if plain_text:
             return helpers.make_criteria(c + "*")   # begins-with
     return helpers.make_criteria(c)

@@ -1144,7 +1144,7 @@ def _mode(xs):
 
 
 def _kth(xs, k, largest: bool):
-    k = math.ceil(k - 1e-12) if not float(k).is_integer() else int(k)
+    k = math.ceil(k)         # LARGE/SMALL round a fractional k up
     if k < 1 or k > len(xs):
         raise NUM
     s = sorted(xs, reverse=largest)
@@ -1188,7 +1188,7 @@ def _quartile_exc(xs, q):
     return _percentile_exc(xs, q / 4)
 
 
-# number -> (name, implementation over the numbers); COUNT/COUNTA work on cells
+# function number -> implementation over the numbers (2 COUNT and 3 COUNTA work on the cells)
 _AGG: dict[int, Callable] = {
     1: _mean,
     4: lambda xs: max(xs) if xs else 0.0,
@@ -1273,7 +1273,7 @@ def _aggregate_cells(fn: int, vals: list[Any], skip_errors: bool) -> float:
     if fn == 2:
         return float(sum(1 for v in vals if isinstance(v, float) and not isinstance(v, bool)))
     if fn == 3:
-        return float(sum(1 for v in vals if v is not BLANK))
+        return float(sum(1 for v in vals if v is not BLANK and not (skip_errors and isinstance(v, XLError))))
     nums = []
     for v in vals:
         if isinstance(v, XLError):

@@ -273,21 +273,19 @@ def _choose(x: float, secs: list[_Section]) -> tuple[_Section | None, bool]:
     if not secs:
         return None, True
     if any(s.cond for s in secs[:2]):
+        # [cond1]a;[cond2]b;c -- sections without a condition keep their
+        # usual meaning (first: not negative); the second never shows a minus
         first = secs[0]
-        if first.cond is None or first.matches(x):
-            if first.cond is not None or x >= 0 or len(secs) == 1:
-                return first, True
-        if len(secs) > 1:
-            second = secs[1]
-            if second.cond is None:
-                if len(secs) > 2 and first.cond is not None and x >= 0:
-                    return secs[2], True
-                return second, second is secs[0] or x >= 0
-            if second.matches(x):
-                return second, True
-            if len(secs) > 2:
-                return secs[2], True
-        raise VALUE       # no section for the value (Excel shows ####)
+        second = secs[1] if len(secs) > 1 else None
+        if first.matches(x) if first.cond else x >= 0:
+            return first, True
+        if second is None:
+            return first, True
+        if second.cond is None or second.matches(x):
+            return second, False
+        if first.cond and len(secs) > 2:
+            return secs[2], True
+        return second, False
     if len(secs) == 1:
         return secs[0], True
     if x > 0 or (x == 0 and len(secs) == 2):

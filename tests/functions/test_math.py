@@ -322,3 +322,20 @@ def test_vector_implementations_match_scalar():
                 assert not np.isfinite(got[j]), (f, j)
             else:
                 assert math.isclose(got[j], want, rel_tol=1e-9, abs_tol=1e-12), (f, a1[j], a2[j], got[j], want)
+
+
+def test_conditional_sums_and_subtotal_over_scenario_values():
+    m = make_model({
+        "A1": "a", "A2": "b", "A3": "a",
+        "B1": "=GF.UNIFORM(0,1)", "B2": "=GF.UNIFORM(0,1)", "B3": 5, "B4": "=SUBTOTAL(9,B1:B3)",
+        "C1": '=SUMIF(A1:A3,"a",B1:B3)', "C2": '=SUMIFS(B1:B3,B1:B3,">0.5")', "C3": "=SUBTOTAL(9,B1:B4)",
+        "C4": "=SUBTOTAL(4,B1:B4)",
+        "D1": "=GF.OUTPUT(C1)", "D2": "=GF.OUTPUT(C2)", "D3": "=GF.OUTPUT(C3)", "D4": "=GF.OUTPUT(C4)",
+        "E1": "=GF.OUTPUT(B1)", "E2": "=GF.OUTPUT(B2)",
+    })
+    r = m.simulate(500, seed=1)
+    b1, b2 = r.output("Sheet1!E1").values, r.output("Sheet1!E2").values
+    assert np.allclose(r.output("Sheet1!D1").values, b1 + 5)
+    assert np.allclose(r.output("Sheet1!D2").values, np.where(b1 > 0.5, b1, 0) + np.where(b2 > 0.5, b2, 0) + 5)
+    assert np.allclose(r.output("Sheet1!D3").values, b1 + b2 + 5)     # nested SUBTOTAL left out
+    assert np.allclose(r.output("Sheet1!D4").values, 5.0)
