@@ -191,6 +191,9 @@ def cmd_simulate(args) -> int:
     if args.out:
         from engine.report import write_report
         write_report(result, args.out, png=not args.no_png)
+    if args.sip:
+        from engine.montecarlo.sipmath import export_library
+        export_library(result, args.sip, version=args.sip_version)
     if args.json:
         json.dump({"iterations": result.iterations, "seed": result.seed, "sampling": result.sampling,
                    "seconds": result.seconds, "interrupted": result.interrupted,
@@ -233,6 +236,23 @@ def cmd_static(args) -> int:
     return 0
 
 
+def cmd_sip(args) -> int:
+    from engine.montecarlo.results import describe
+    from engine.montecarlo.sipmath import SIPmathError, load_library
+    try:
+        sips = load_library(args.library, trials=args.trials)
+    except SIPmathError as exc:
+        print(f"gridflow: {exc}", file=sys.stderr)
+        return 2
+    for name, x in sips.items():
+        d = describe(x)
+        if d.get("count"):
+            p = d["percentiles"]
+            print(f"{name[:30]:30} n={d['count']:<8} mean={d['mean']:.6g} sd={d['sd']:.6g} "
+                  f"P5={p['P5']:.6g} P50={p['P50']:.6g} P95={p['P95']:.6g}")
+    return 0
+
+
 def cmd_templates(args) -> int:
     from workbooks.build import build_all
     for path in build_all(args.dir):
@@ -265,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--outputs", nargs="+", metavar="RANGE", help="output cells besides GF.OUTPUT/RiskOutput ones")
     m.add_argument("--out", metavar="REPORT.xlsx", help="write a report workbook with charts (and PNG)")
     m.add_argument("--parquet", metavar="FILE", help="per-iteration values of inputs and outputs")
+    m.add_argument("--sip", metavar="LIB.json", help="export a SIPmath library of the inputs and outputs")
+    m.add_argument("--sip-version", choices=["2.0", "3.0"], default="3.0",
+                   help="2.0 stores the trials, 3.0 Metalog coefficients + HDR seeds (default)")
     m.add_argument("--chunk", type=int, default=None, help="iterations evaluated at once")
     m.add_argument("--backend", choices=["numpy"], default="numpy")
     m.add_argument("--json", action="store_true")
@@ -278,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--percentile", type=float, default=None,
                     help="use this percentile of each input instead of its mean (0-1)")
     st.set_defaults(func=cmd_static)
+
+    sp = sub.add_parser("sip", help="regenerate and summarise the SIPs of a SIPmath 2.0/3.0 JSON library")
+    sp.add_argument("library")
+    sp.add_argument("-n", "--trials", type=int, default=None)
+    sp.set_defaults(func=cmd_sip)
 
     t = sub.add_parser("templates", help="(re)build the template workbooks")
     t.add_argument("--dir", default=None, help="output folder (default: workbooks/)")

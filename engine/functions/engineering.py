@@ -234,8 +234,10 @@ def _round15(x: float) -> float:
 
 def _part_text(x: float) -> str:
     """One part of a complex result: 15 significant digits, positional
-    notation while it stays within 20 characters (Excel writes 1E-16 as
-    0.0000000000000001 here), scientific beyond."""
+    notation for small magnitudes while it stays within 20 characters (Excel
+    writes 1E-16 as 0.0000000000000001 here), scientific beyond."""
+    if abs(x) >= 1:
+        return number_to_text(x)
     plain = format(Decimal(f"{x:.15g}"), "f")
     if "." in plain:
         plain = plain.rstrip("0").rstrip(".")
@@ -558,15 +560,29 @@ _add("speed", "kn", _NMI / 3600)
 _add("speed", "m/h m/hr", 1 / 3600, True)
 _add("speed", "m/s m/sec", 1.0, True)
 _add("speed", "mph", _MI / 3600, True)
-# temperature: factor is the size of one degree in kelvins; offsets below
+# temperature: the factor is used for metric prefixes (mK) only; the scales
+# convert through Celsius below
 _add("temperature", "C cel", 1.0)
-_add("temperature", "F fah", 1 / 1.8)
+_add("temperature", "F fah", 1.0)
 _add("temperature", "K kel", 1.0, True)
-_add("temperature", "Rank", 1 / 1.8)
-_add("temperature", "Reau", 1.25)
+_add("temperature", "Rank", 1.0)
+_add("temperature", "Reau", 1.0)
 
-_TEMP_ZERO = {"C": 273.15, "cel": 273.15, "F": 273.15 - 32 / 1.8, "fah": 273.15 - 32 / 1.8,
-              "Reau": 273.15}
+_TO_CELSIUS = {"C": lambda t: t, "F": lambda t: (t - 32) / 1.8, "K": lambda t: t - 273.15,
+               "Rank": lambda t: (t - 491.67) / 1.8, "Reau": lambda t: t * 1.25}
+_FROM_CELSIUS = {"C": lambda c: c, "F": lambda c: c * 1.8 + 32, "K": lambda c: c + 273.15,
+                 "Rank": lambda c: (c + 273.15) * 1.8, "Reau": lambda c: c / 1.25}
+_SCALE = {"cel": "C", "fah": "F", "kel": "K"}
+
+
+def _temperature(x: float, a: tuple[str, float, str], b: tuple[str, float, str]) -> float:
+    sa, sb = _SCALE.get(a[2], a[2]), _SCALE.get(b[2], b[2])
+    x *= a[1]
+    if sa == sb or {sa, sb} == {"K", "Rank"}:
+        # same or both absolute scales: a plain ratio, no offsets to round
+        ratio = {"K": 1.0, "Rank": 1 / 1.8}
+        return x * ratio.get(sa, 1.0) / ratio.get(sb, 1.0) / b[1]
+    return _FROM_CELSIUS[sb](_TO_CELSIUS[sa](x)) / b[1]
 
 
 def _unit(name: str) -> tuple[str, float, str] | None:
@@ -598,8 +614,7 @@ def CONVERT(number, from_unit, to_unit):
     if a is None or b is None or a[0] != b[0]:
         raise NA.with_message(f"cannot convert {from_unit!r} to {to_unit!r}")
     if a[0] == "temperature":
-        kelvin = x * a[1] + _TEMP_ZERO.get(a[2], 0.0)
-        return (kelvin - _TEMP_ZERO.get(b[2], 0.0)) / b[1]
+        return _temperature(x, a, b)
     if from_unit == to_unit:
         return x
     return x * a[1] / b[1]
@@ -846,10 +861,13 @@ def _kn(n: int, x: float) -> float:
     return bk
 
 
+_MAX_ORDER = 100_000   # the recurrences run ~2n steps; keep a call bounded
+
+
 def _bessel_args(x: Any, n: Any) -> tuple[float, int]:
     xv = _number(x)
     nv = math.trunc(_number(n))
-    if nv < 0:
+    if nv < 0 or nv > _MAX_ORDER:
         raise NUM
     return xv, nv
 

@@ -252,9 +252,14 @@ def CELL(ctx, info_type, ref=None):
         return float(col)
     if info == "row":
         return float(row)
+    own_cell = (sheet, row, col) == (ctx.sheet, ctx.row, ctx.col)
     if info == "contents":
+        if own_cell:    # Excel's "last changed cell"; never read the formula's own value
+            return VALUE.with_message("CELL(\"contents\") of its own cell")
         return model.cell_value(sheet, row, col)
     if info == "type":
+        if own_cell:
+            return "v"
         v = model.cell_value(sheet, row, col)
         if v is BLANK:
             return "b"
