@@ -175,6 +175,10 @@ def cmd_simulate(args) -> int:
     except (WorkbookError, FileNotFoundError) as exc:
         print(f"gridflow: {exc}", file=sys.stderr)
         return 2
+    from engine.montecarlo import count_simulations
+    sims = count_simulations(model)
+    if sims > 1:
+        return _simulate_table(model, sims, args)
     bar = None if args.quiet else ProgressBar()
     try:
         result = model.simulate(args.iterations, seed=args.seed, sampling=args.sampling, outputs=args.outputs,
@@ -222,6 +226,34 @@ def cmd_simulate(args) -> int:
     if args.out:
         print(f"report: {args.out}")
     return 0 if not result.interrupted else 130
+
+
+def _simulate_table(model, sims: int, args) -> int:
+    """GF.SIMTABLE workbooks: one simulation per table value, same seed."""
+    import os
+    from engine.montecarlo import SimulationError
+    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
+    for k in range(sims):
+        bar = None if args.quiet else ProgressBar(f"simulation {k + 1}/{sims}")
+        try:
+            result = model.simulate(args.iterations, seed=seed, sampling=args.sampling, outputs=args.outputs,
+                                    chunk_size=args.chunk, progress=bar, simulation_index=k)
+        except SimulationError as exc:
+            print(f"gridflow: {exc}", file=sys.stderr)
+            return 2
+        print(f"\nsimulation {k + 1} of {sims}: {result.iterations:,} iterations (seed {seed})")
+        print(result.summary_table())
+        if args.out:
+            from engine.report import write_report
+            stem, dot, ext = args.out.rpartition(".")
+            write_report(result, f"{stem}_sim{k + 1}.{ext}" if dot else f"{args.out}_sim{k + 1}",
+                         png=not args.no_png)
+        if args.parquet:
+            stem, dot, ext = args.parquet.rpartition(".")
+            result.to_parquet(f"{stem}_sim{k + 1}.{ext}" if dot else f"{args.parquet}_sim{k + 1}")
+        if result.interrupted:
+            return 130
+    return 0
 
 
 def cmd_static(args) -> int:

@@ -212,3 +212,14 @@ def test_sipmath_hdr_metalog_by_hand(tmp_path):
     x = load_library(tmp_path / "l.json", trials=2)["X"]
     u = 0.7263179625151679
     assert x[0] == pytest.approx(10 + math.exp(1.0 + 0.5 * math.log(u / (1 - u))), rel=1e-12)
+
+
+def test_simtable_runs_one_simulation_per_value():
+    from engine.montecarlo import count_simulations, simulate_table
+    m = make_model({"A1": "=GF.SIMTABLE({10,20,30})", "A2": "=GF.NORMAL(0,1)", "B1": "=GF.OUTPUT(A1+A2,\"Y\")"})
+    assert count_simulations(m) == 3
+    results = simulate_table(m, 2000, seed=4)
+    means = [r.output("Y").values.mean() for r in results]
+    assert [round(x) for x in means] == [10, 20, 30]
+    # common random numbers: the same draws in every simulation
+    assert np.allclose(results[1].output("Y").values - results[0].output("Y").values, 10)

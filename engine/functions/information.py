@@ -246,7 +246,8 @@ def CELL(ctx, info_type, ref=None):
     if info == "address":
         addr = f"${col_letters(col)}${row}"
         if sheet != ctx.sheet:
-            addr = f"[{_book_name(model)}]{_quoted_sheet(model.sheet_names[sheet])}!{addr}"
+            book = _book_name(model)
+            addr = f"{f'[{book}]' if book else ''}{_quoted_sheet(model.sheet_names[sheet])}!{addr}"
         return addr
     if info == "col":
         return float(col)

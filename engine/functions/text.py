@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote
 
-from ..values import BLANK, MISSING, NA, VALUE, Array, XLError, number_to_text
+from ..values import BLANK, MISSING, NA, VALUE, Array, XLError
 from . import coerce, helpers, numfmt
 from .registry import function
 

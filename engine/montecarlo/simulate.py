@@ -224,7 +224,7 @@ def default_chunk(model, n: int) -> int:
 def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str = "lhs",
              outputs: list[str] | None = None, chunk_size: int | None = None,
              progress: Callable[[int, int, float], None] | None = None,
-             simulations: int | None = None, hdr_entity: int = 1) -> SimulationResult:
+             simulation_index: int = 0, hdr_entity: int = 1) -> SimulationResult:
     """Run ``n`` iterations; returns the per-iteration inputs and outputs and
     their statistics.  Ctrl-C stops between chunks and keeps what was done."""
     if n < 1:
@@ -233,6 +233,7 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
         seed = int.from_bytes(os.urandom(4), "little")
     model.simulation = None
     model.simulation_results = None
+    model.simulation_index = simulation_index
     model.calculate()
     plan = plan_simulation(model, outputs)
     if not plan.inputs:
@@ -291,6 +292,27 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
     model.calculate()
     result.statistic_cells = _statistic_cells(model)
     return result
+
+
+def count_simulations(model) -> int:
+    """How many simulations GF.SIMTABLE/RiskSimtable tables ask for (1 if none)."""
+    from ..eval.context import EvalContext, evaluate
+    n = 1
+    for key, f in model.formulas.items():
+        for c in _walk_calls(f.node):
+            if F.canonical(c.name) in ("GF.SIMTABLE", "RISKSIMTABLE", "PSISIMTABLE") and c.args:
+                ctx = EvalContext(model, *key)
+                arr = ctx.to_array(evaluate(c.args[0], ctx))
+                n = max(n, arr.rows * arr.cols)
+    return n
+
+
+def simulate_table(model, n: int = 10_000, **kw) -> list[SimulationResult]:
+    """One simulation per GF.SIMTABLE value, all with the same seed (common
+    random numbers, so differences come from the table, not from noise)."""
+    if kw.get("seed") is None:
+        kw["seed"] = int.from_bytes(os.urandom(4), "little")
+    return [simulate(model, n, simulation_index=k, **kw) for k in range(count_simulations(model))]
 
 
 def _statistic_cells(model) -> dict[str, Any]:

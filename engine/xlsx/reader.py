@@ -21,6 +21,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from operator import itemgetter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 from urllib.parse import unquote
@@ -564,7 +565,6 @@ class _SheetReader:
         self.text: list[str] = []
         self.row = 0                       # current row number
         self.col = 0                       # column of the previous cell in the row
-        self.in_cell = False
         self.cell_attrs: dict[str, str] = {}
         self.value_text: str | None = None
         self.formula_attrs: dict[str, str] | None = None
@@ -576,7 +576,8 @@ class _SheetReader:
         self.orphans: list[tuple[tuple[int, int], str]] = []   # shared children read before a master
         self.arrays: list[tuple[int, int, str]] = []
         self.format_cache: dict[str, str | None] = {}
-        self.kinds = _SheetTags()
+        self.start_kinds = _SheetTags(_SheetTags.START)
+        self.end_kinds = _SheetTags(_SheetTags.END)
 
     def where(self) -> str:
         return f"{self.pkg.path}: {self.part} (sheet {self.sheet.name!r})"
@@ -593,17 +594,18 @@ class _SheetReader:
         self._resolve_orphans()
         self._mark_array_members()
         if self.cells:
-            self.sheet.max_row = max(r for r, _ in self.cells)
-            self.sheet.max_col = max(c for _, c in self.cells)
+            self.sheet.max_row = max(self.cells)[0]
+            self.sheet.max_col = max(map(itemgetter(1), self.cells))
         return self.count
 
     # -- expat handlers --------------------------------------------------------
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.text.clear()
-        kind = self.kinds[tag]
+        kind = self.start_kinds[tag]
+        if not kind:
+            return
         if kind == "c":
-            self.in_cell = True
             self.cell_attrs = attrs
             self.value_text = self.formula_attrs = self.formula_text = self.inline_text = None
         elif kind == "f":
@@ -622,11 +624,10 @@ class _SheetReader:
                 self.sheet.merged.append(ref.replace("$", ""))
 
     def end(self, tag: str) -> None:
-        kind = self.kinds[tag]
+        kind = self.end_kinds[tag]
         if kind == "v":
             self.value_text = "".join(self.text)
         elif kind == "c":
-            self.in_cell = False
             self._end_cell()
         elif kind == "f":
             self.formula_text = "".join(self.text)
@@ -639,7 +640,6 @@ class _SheetReader:
                 self.inline_pieces = None
         elif kind == "rPh":
             self.in_phonetic -= 1
-        self.text.clear()
 
     # -- rows, columns ---------------------------------------------------------
 
@@ -674,19 +674,29 @@ class _SheetReader:
     def _end_cell(self) -> None:
         attrs = self.cell_attrs
         ref = attrs.get("r")
-        if ref is None:
-            if self.row == 0:
-                raise self.fail("a cell without a reference outside any row")
-            row, col = self.row, self.col + 1
-            if col > MAX_COLS:
-                raise self.fail(f"row {row}: more cells than Excel's {MAX_COLS:,} columns")
+        # Fast path for the usual "B12"; anything else goes through _locate.
+        match = _CELL_MATCH(ref) if ref is not None else None
+        if match is not None:
+            letters, digits = match.groups()
+            col = _COLUMNS.get(letters)
+            row = int(digits)
+            if col is None or row > MAX_ROWS:
+                row, col = self._locate(ref)
         else:
-            try:
-                row, col = parse_cell_ref(ref)
-            except ValueError as exc:
-                raise self.fail(str(exc) if len(ref) < 40 else f"invalid cell reference {ref[:40]!r}...") from None
+            row, col = self._locate(ref)
         self.col = col
-        value = self._cell_value(attrs.get("t"), row, col)
+        cell_type = attrs.get("t")
+        text = self.value_text
+        if cell_type is None and text:
+            try:
+                value = float(text)
+            except ValueError:
+                value = self._cell_value(cell_type, row, col)
+            else:
+                if value - value != 0.0:   # inf or nan
+                    value = self._cell_value(cell_type, row, col)
+        else:
+            value = self._cell_value(cell_type, row, col)
         formula = shared_master = array_ref = None
         dynamic = False
         f_attrs = self.formula_attrs
@@ -695,14 +705,15 @@ class _SheetReader:
             text = self.formula_text
             if formula_type is None or formula_type == "normal":
                 if text:
-                    formula = _strip_equals(text)
+                    formula = text[1:] if text[0] == "=" else text
             elif formula_type == "shared":
                 si = f_attrs.get("si") or ""
-                if text and (f_attrs.get("ref") or si not in self.shared_masters):
+                masters = self.shared_masters
+                if text and (f_attrs.get("ref") or si not in masters):
                     formula = _strip_equals(text)
-                    self.shared_masters[si] = (row, col)
-                elif si in self.shared_masters:
-                    shared_master = self.shared_masters[si]
+                    masters[si] = (row, col)
+                elif si in masters:
+                    shared_master = masters[si]
                 else:
                     self.orphans.append(((row, col), si))
             elif formula_type == "array":
@@ -725,11 +736,26 @@ class _SheetReader:
             if number_format is _UNSET:
                 number_format = self._format_of(style)
         key = (row, col)
-        if key not in self.cells:
+        cells = self.cells
+        if key not in cells:
             self.count += 1
             if self.count > self.cell_budget:
                 raise self.fail(f"refused: more than {self.max_cells:,} cells (the max_cells limit)")
-        self.cells[key] = CellRecord(value, formula, shared_master, array_ref, dynamic, False, number_format)
+        cells[key] = CellRecord(value, formula, shared_master, array_ref, dynamic, False, number_format)
+
+    def _locate(self, ref: str | None) -> tuple[int, int]:
+        """Row and column of a cell whose reference is missing or unusual."""
+        if ref is None:
+            if self.row == 0:
+                raise self.fail("a cell without a reference outside any row")
+            row, col = self.row, self.col + 1
+            if col > MAX_COLS:
+                raise self.fail(f"row {row}: more cells than Excel's {MAX_COLS:,} columns")
+            return row, col
+        try:
+            return parse_cell_ref(ref)
+        except ValueError as exc:
+            raise self.fail(str(exc) if len(ref) < 40 else f"invalid cell reference {ref[:40]!r}...") from None
 
     def _orphan_at(self, row: int, col: int) -> bool:
         return bool(self.orphans) and self.orphans[-1][0] == (row, col)
@@ -850,15 +876,25 @@ class _SheetReader:
 
 
 class _SheetTags(dict):
-    """Full tag -> short kind for the worksheet elements we read; anything
-    else (extensions, other namespaces) -> ""."""
+    """Full tag -> local name for the worksheet elements a handler acts on;
+    anything else (including extensions' namespaces) -> ""."""
 
-    _KINDS = ("c", "v", "f", "is", "t", "rPh", "row", "col", "mergeCell")
+    START = frozenset({"c", "f", "row", "is", "rPh", "col", "mergeCell"})
+    END = frozenset({"c", "v", "f", "t", "is", "rPh"})
+
+    def __init__(self, kinds: frozenset[str]):
+        super().__init__()
+        self.kinds = kinds
 
     def __missing__(self, tag: str) -> str:
         local = _local_name(tag)
-        kind = self[tag] = local if local in self._KINDS else ""
+        kind = self[tag] = local if local in self.kinds else ""
         return kind
+
+
+# Every valid column's letters -> index, for the hot path of cell references.
+_COLUMNS: dict[str, int] = {index_to_col(i): i for i in range(1, MAX_COLS + 1)}
+_CELL_MATCH = re.compile(r"([A-Z]{1,3})([0-9]{1,7})").fullmatch
 
 
 # --- the whole workbook --------------------------------------------------------
