@@ -182,7 +182,7 @@ def cmd_simulate(args) -> int:
     bar = None if args.quiet else ProgressBar()
     try:
         result = model.simulate(args.iterations, seed=args.seed, sampling=args.sampling, outputs=args.outputs,
-                                chunk_size=args.chunk, progress=bar)
+                                chunk_size=args.chunk, progress=bar, converge=args.converge)
     except SimulationError as exc:
         print(f"gridflow: {exc}", file=sys.stderr)
         return 2
@@ -190,6 +190,8 @@ def cmd_simulate(args) -> int:
         print(f"warning: {w}", file=sys.stderr)
     if result.interrupted:
         print(f"gridflow: interrupted: keeping the {result.iterations:,} iterations done", file=sys.stderr)
+    if result.converged:
+        print(f"converged after {result.iterations:,} iterations (tolerance {args.converge})", file=sys.stderr)
     if args.parquet:
         result.to_parquet(args.parquet)
     if args.out:
@@ -321,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--sip-version", choices=["2.0", "3.0"], default="3.0",
                    help="2.0 stores the trials, 3.0 Metalog coefficients + HDR seeds (default)")
     m.add_argument("--chunk", type=int, default=None, help="iterations evaluated at once")
+    m.add_argument("--converge", type=float, default=None, metavar="TOL",
+                   help="stop once every output mean is within TOL (relative, 95%% confidence); -n is the maximum")
     m.add_argument("--backend", choices=["numpy"], default="numpy")
     m.add_argument("--json", action="store_true")
     m.add_argument("--no-png", action="store_true", help="skip the PNG charts next to the report")

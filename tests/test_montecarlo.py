@@ -223,3 +223,11 @@ def test_simtable_runs_one_simulation_per_value():
     assert [round(x) for x in means] == [10, 20, 30]
     # common random numbers: the same draws in every simulation
     assert np.allclose(results[1].output("Y").values - results[0].output("Y").values, 10)
+
+
+def test_stops_when_converged():
+    m = make_model({"A1": "=GF.NORMAL(100,10)", "B1": "=GF.OUTPUT(A1)"})
+    r = m.simulate(1_000_000, seed=1, converge=0.001, chunk_size=1000)
+    assert r.converged and r.iterations < 1_000_000
+    x = r.output("Sheet1!B1").values
+    assert 1.96 * x.std() / np.sqrt(x.size) <= 0.001 * abs(x.mean())

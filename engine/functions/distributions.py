@@ -115,12 +115,12 @@ def PHI(x):
     return _norm(x, 0.0, 1.0, False)
 
 
-@function("GAUSS", "number", category=CAT, vector=lambda z: sp.ndtr(z) - 0.5)
+@function("GAUSS", "number", category=CAT, vector=lambda z: 0.5 * sp.erf(np.asarray(z, dtype=np.float64) / math.sqrt(2)))
 def GAUSS(z):
     """Probability that a standard normal value lies between the mean and z
     standard deviations from it: NORM.S.DIST(z, TRUE) - 0.5."""
-    # for negative z the lower tail is exact; 0.5 - ndtr(-z) keeps the digits
-    return float(-(0.5 - sp.ndtr(z))) if z >= 0 else float(sp.ndtr(z) - 0.5)
+    # erf keeps the digits near z = 0 that ndtr(z) - 0.5 would cancel away
+    return 0.5 * math.erf(z / math.sqrt(2))
 
 
 # --- lognormal ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ ranges and arrays count only when numeric, values typed directly are coerced
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from typing import Any, Callable
@@ -72,10 +73,11 @@ def _full_shape(arg) -> tuple[int, int]:
     return 1, 1
 
 
-def _areas(args: list) -> tuple[list[Array], int]:
+def _areas(args: list) -> tuple[list[Array], list[RangeRef | None], int]:
     """Values of same-shaped ranges (else #VALUE!) over a common evaluated
-    area, and the number of cells outside it: blank in every range, beyond
-    the used area of whole-column/row references."""
+    area, the references they were read from, and the number of cells
+    outside that area: blank in every range, beyond the used area of
+    whole-column/row references."""
     shapes = [_full_shape(a) for a in args]
     shape = shapes[0]
     if any(s != shape for s in shapes):
@@ -88,29 +90,93 @@ def _areas(args: list) -> tuple[list[Array], int]:
         else:
             er, ec = rows, cols
     er, ec = min(er, rows), min(ec, cols)
-    out = []
+    out, srcs = [], []
     for a in args:
         if isinstance(a, RangeRef):
-            out.append(RangeRef(a.model, a.sheet, a.r1, a.c1, a.r1 + er - 1, a.c1 + ec - 1).to_array())
-        elif isinstance(a, Array):
+            ref = RangeRef(a.model, a.sheet, a.r1, a.c1, a.r1 + er - 1, a.c1 + ec - 1)
+            out.append(ref.to_array())
+            srcs.append(ref)
+            continue
+        if isinstance(a, Array):
             out.append(Array([[a.get(r, c) if r < a.rows and c < a.cols else BLANK
                                for c in range(ec)] for r in range(er)]))
         else:
             out.append(Array([[a if (r, c) == (0, 0) else BLANK for c in range(ec)] for r in range(er)]))
-    return out, rows * cols - er * ec
+        srcs.append(None)
+    return out, srcs, rows * cols - er * ec
 
 
-def _criteria_mask(pairs: list[tuple[Any, Any]]):
-    """Cells matching every (range, criteria) pair: (flat match list over the
-    evaluated area, areas, count of matching cells beyond it)."""
-    ranges = [r for r, _ in pairs]
+# Criteria are tested once per distinct value of a range: an index maps each
+# (type, value) to its row-major positions.  Indexes of ranges the model's
+# range cache holds are kept (keyed by the array object, kept alive so its id
+# stays unique) for the many COUNTIF($A$1:$A$5000, A1) of a column.
+_INDEX_MIN = 16
+
+
+def _build_index(arr: Array) -> dict:
+    idx: dict = {}
+    for pos, v in enumerate(arr):
+        key = (v.__class__, v)
+        hit = idx.get(key)
+        if hit is None:
+            idx[key] = [pos]
+        else:
+            hit.append(pos)
+    return idx
+
+
+def _cached(ctx, arr: Array, src: RangeRef | None, kind: str, build):
+    """``build()`` for the values ``arr`` of the range ``src``, kept while the
+    model's range cache holds that very array (it is kept alive here, so its
+    id stays unique)."""
+    model = ctx.model
+    cache = getattr(model, "_range_cache", None)
+    if (src is None or cache is None or arr.rows * arr.cols < _INDEX_MIN
+            or cache.get((src.sheet, src.r1, src.c1, src.r2, src.c2)) is not arr):
+        return build()
+    store = getattr(model, "_statistical_cache", None)
+    # the model replaces its range cache on every calculate(): start afresh then
+    if store is None or store[0] is not cache or len(store[1]) > 1024:
+        store = (cache, {})
+        model._statistical_cache = store
+    key = (id(arr), kind)
+    hit = store[1].get(key)
+    if hit is not None and hit[0] is arr:
+        return hit[1]
+    value = build()
+    store[1][key] = (arr, value)
+    return value
+
+
+def _index(ctx, arr: Array, src: RangeRef | None) -> dict:
+    return _cached(ctx, arr, src, "index", lambda: _build_index(arr))
+
+
+def _match(ctx, areas: list[Array], srcs: list, preds: list, counting: bool = False):
+    """Row-major positions (sorted) of the cells of the evaluated area that
+    meet every predicate, or just their number when ``counting``."""
+    if counting and len(preds) == 1:
+        p = preds[0]
+        return sum(len(pos) for key, pos in _index(ctx, areas[0], srcs[0]).items() if p(key[1]))
+    selected: set | None = None
+    for arr, src, p in zip(areas, srcs, preds):
+        hits: set = set()
+        for key, pos in _index(ctx, arr, src).items():
+            if p(key[1]):
+                hits.update(pos)
+        selected = hits if selected is None else selected & hits
+        if not selected:
+            break
+    return len(selected) if counting else sorted(selected)
+
+
+def _count_ifs(ctx, pairs: list[tuple[Any, Any]]) -> float:
     preds = [helpers.make_criteria(c) for _, c in pairs]
-    areas, extra = _areas(ranges)
-    flat = [list(a) for a in areas]
-    n = len(flat[0]) if flat else 0
-    mask = [all(p(f[i]) for p, f in zip(preds, flat)) for i in range(n)]
-    extra_hits = extra if extra and all(p(BLANK) for p in preds) else 0
-    return mask, areas, extra_hits
+    areas, srcs, extra = _areas([r for r, _ in pairs])
+    n = _match(ctx, areas, srcs, preds, counting=True)
+    if extra and all(p(BLANK) for p in preds):
+        n += extra
+    return float(n)
 
 
 def _group(args: tuple) -> list[tuple[Any, Any]]:
@@ -154,33 +220,31 @@ def COUNTA(*args):
 @function("COUNTBLANK", "raw", category=CAT)
 def COUNTBLANK(rng):
     """Count of empty cells and cells holding ""."""
-    if isinstance(rng, MultiRef):
-        raise VALUE
-    (area,), extra = _areas([rng])
+    (area,), _, extra = _areas([rng])
     return float(extra + sum(1 for v in area if v is BLANK or v == ""))
 
 
-@function("COUNTIF", "raw, anyerr", category=CAT)
-def COUNTIF(rng, criteria):
+@function("COUNTIF", "raw, anyerr", category=CAT, context=True)
+def COUNTIF(ctx, rng, criteria):
     """Count of the cells meeting a criteria."""
-    mask, _, extra = _criteria_mask([(rng, criteria)])
-    return float(sum(mask) + extra)
+    return _count_ifs(ctx, [(rng, criteria)])
 
 
-@function("COUNTIFS", "raw, anyerr, raw*, anyerr*", category=CAT)
-def COUNTIFS(*args):
+@function("COUNTIFS", "raw, anyerr, raw*, anyerr*", category=CAT, context=True)
+def COUNTIFS(ctx, *args):
     """Count of the cells meeting every (range, criteria) pair."""
-    mask, _, extra = _criteria_mask(_group(args))
-    return float(sum(mask) + extra)
+    return _count_ifs(ctx, _group(args))
 
 
-def _matched_numbers(values: Array, mask: list[bool]) -> list[float]:
-    """Numbers of the matched cells of a value range; an error in a matched
-    cell propagates, text and logicals are ignored."""
+def _matched_numbers(values: Array, positions: list[int]) -> list[float]:
+    """Numbers at the matched positions of a value range; an error there
+    propagates, text and logicals are ignored."""
+    cols = values.cols
+    data = values.data
     out = []
-    for v, hit in zip(values, mask):
-        if not hit:
-            continue
+    for pos in positions:
+        r, c = divmod(pos, cols)
+        v = data[r][c]
         if isinstance(v, XLError):
             raise v
         if _is_num(v):
@@ -188,16 +252,17 @@ def _matched_numbers(values: Array, mask: list[bool]) -> list[float]:
     return out
 
 
-@function("AVERAGEIF", "raw, anyerr, raw?", category=CAT)
-def AVERAGEIF(rng, criteria, average_range=None):
+@function("AVERAGEIF", "raw, anyerr, raw?", category=CAT, context=True)
+def AVERAGEIF(ctx, rng, criteria, average_range=None):
     """Average of the cells meeting a criteria (average_range takes the
     shape of range, from its top-left cell)."""
-    mask, areas, _ = _criteria_mask([(rng, criteria)])
+    areas, srcs, _ = _areas([rng])
+    hits = _match(ctx, areas, srcs, [helpers.make_criteria(criteria)])
     if average_range is None or average_range is MISSING:
         vals = areas[0]
     else:
         vals = _resized(average_range, areas[0].shape)
-    xs = _matched_numbers(vals, mask)
+    xs = _matched_numbers(vals, hits)
     if not xs:
         raise DIV0
     return _mean(xs)
@@ -208,6 +273,8 @@ def _resized(arg, shape: tuple[int, int]) -> Array:
     rows, cols = shape
     if isinstance(arg, MultiRef):
         raise VALUE
+    if isinstance(arg, XLError):
+        raise arg
     if isinstance(arg, RangeRef):
         return RangeRef(arg.model, arg.sheet, arg.r1, arg.c1, arg.r1 + rows - 1, arg.c1 + cols - 1).to_array()
     a = arg if isinstance(arg, Array) else Array([[arg]])
@@ -215,36 +282,35 @@ def _resized(arg, shape: tuple[int, int]) -> Array:
                   for r in range(rows)])
 
 
-def _value_ifs(value_range, args) -> list[float]:
+def _value_ifs(ctx, value_range, args) -> list[float]:
+    """Numbers of value_range where every (range, criteria) pair is met; all
+    ranges must have the same shape (#VALUE!)."""
     pairs = _group(args)
-    ranges = [value_range] + [r for r, _ in pairs]
-    areas, _ = _areas(ranges)   # #VALUE! unless every range has the same shape
     preds = [helpers.make_criteria(c) for _, c in pairs]
-    flat = [list(a) for a in areas[1:]]
-    mask = [all(p(f[i]) for p, f in zip(preds, flat)) for i in range(len(flat[0]))]
-    return _matched_numbers(areas[0], mask)
+    areas, srcs, _ = _areas([value_range] + [r for r, _ in pairs])
+    return _matched_numbers(areas[0], _match(ctx, areas[1:], srcs[1:], preds))
 
 
-@function("AVERAGEIFS", "raw, raw, anyerr, raw*, anyerr*", category=CAT)
-def AVERAGEIFS(average_range, *args):
+@function("AVERAGEIFS", "raw, raw, anyerr, raw*, anyerr*", category=CAT, context=True)
+def AVERAGEIFS(ctx, average_range, *args):
     """Average of the cells meeting every (range, criteria) pair."""
-    xs = _value_ifs(average_range, args)
+    xs = _value_ifs(ctx, average_range, args)
     if not xs:
         raise DIV0
     return _mean(xs)
 
 
-@function("MINIFS", "raw, raw, anyerr, raw*, anyerr*", category=CAT)
-def MINIFS(min_range, *args):
+@function("MINIFS", "raw, raw, anyerr, raw*, anyerr*", category=CAT, context=True)
+def MINIFS(ctx, min_range, *args):
     """Smallest of the cells meeting every (range, criteria) pair; 0 if none."""
-    xs = _value_ifs(min_range, args)
+    xs = _value_ifs(ctx, min_range, args)
     return min(xs) if xs else 0.0
 
 
-@function("MAXIFS", "raw, raw, anyerr, raw*, anyerr*", category=CAT)
-def MAXIFS(max_range, *args):
+@function("MAXIFS", "raw, raw, anyerr, raw*, anyerr*", category=CAT, context=True)
+def MAXIFS(ctx, max_range, *args):
     """Largest of the cells meeting every (range, criteria) pair; 0 if none."""
-    xs = _value_ifs(max_range, args)
+    xs = _value_ifs(ctx, max_range, args)
     return max(xs) if xs else 0.0
 
 
@@ -541,31 +607,50 @@ def PERMUTATIONA(n, k):
 
 # --- order statistics -----------------------------------------------------------------------
 
-def _kth(arg, k: float, largest: bool) -> float:
-    xs = _data(arg)
+def _sorted_data(ctx, arg) -> list[float]:
+    """The numbers of an array-type argument, sorted.  For a range the model's
+    range cache holds, the result is kept (like the criteria indexes), so the
+    RANK(A1, $A$1:$A$5000) of a whole column sorts the data once."""
+    if isinstance(arg, RangeRef) and arg.rows * arg.cols >= _INDEX_MIN:
+        arr = arg.to_array()
+        hit = _cached(ctx, arr, arg, "sorted", lambda: _sorted_or_error(arr))
+        if isinstance(hit, XLError):
+            raise hit
+        return hit
+    return sorted(_data(arg))
+
+
+def _sorted_or_error(arr: Array):
+    try:
+        return sorted(_data(arr))
+    except XLError as e:
+        return e
+
+
+def _kth(ctx, arg, k: float, largest: bool) -> float:
+    s = _sorted_data(ctx, arg)
     k = math.ceil(k)  # a fractional k rounds up
-    if not xs or k < 1 or k > len(xs):
+    if not s or k < 1 or k > len(s):
         raise NUM
-    xs.sort(reverse=largest)
-    return xs[k - 1]
+    return s[-k] if largest else s[k - 1]
 
 
-@function("LARGE", "raw, number", category=CAT, array_args=(0,))
-def LARGE(array, k):
+@function("LARGE", "raw, number", category=CAT, array_args=(0,), context=True)
+def LARGE(ctx, array, k):
     """k-th largest number."""
-    return _kth(array, k, True)
+    return _kth(ctx, array, k, True)
 
 
-@function("SMALL", "raw, number", category=CAT, array_args=(0,))
-def SMALL(array, k):
+@function("SMALL", "raw, number", category=CAT, array_args=(0,), context=True)
+def SMALL(ctx, array, k):
     """k-th smallest number."""
-    return _kth(array, k, False)
+    return _kth(ctx, array, k, False)
 
 
-def _pct_inc(xs: list[float], p: float) -> float:
-    if not xs or p < 0 or p > 1:
+def _pct_inc(s: list[float], p: float) -> float:
+    """Percentile of sorted data, rank p*(n-1) interpolated."""
+    if not s or p < 0 or p > 1:
         raise NUM
-    s = sorted(xs)
     h = (len(s) - 1) * p
     i = math.floor(h)
     if i + 1 >= len(s):
@@ -573,52 +658,53 @@ def _pct_inc(xs: list[float], p: float) -> float:
     return s[i] + (h - i) * (s[i + 1] - s[i])
 
 
-def _pct_exc(xs: list[float], p: float) -> float:
-    n = len(xs)
-    if not xs or p <= 0 or p >= 1:
+def _pct_exc(s: list[float], p: float) -> float:
+    """Percentile of sorted data, rank p*(n+1) interpolated."""
+    n = len(s)
+    if not s or p <= 0 or p >= 1:
         raise NUM
     h = (n + 1) * p
     if h < 1 or h > n:
         raise NUM
-    s = sorted(xs)
     i = math.floor(h)
     if i >= n:
         return s[-1]
     return s[i - 1] + (h - i) * (s[i] - s[i - 1])
 
 
-@function("PERCENTILE.INC", "raw, number", category=CAT, aliases=("PERCENTILE",), array_args=(0,))
-def PERCENTILE_INC(array, k):
+@function("PERCENTILE.INC", "raw, number", category=CAT, aliases=("PERCENTILE",), array_args=(0,),
+          context=True)
+def PERCENTILE_INC(ctx, array, k):
     """k-th percentile, 0 <= k <= 1, interpolating between ranks."""
-    return _pct_inc(_data(array), k)
+    return _pct_inc(_sorted_data(ctx, array), k)
 
 
-@function("PERCENTILE.EXC", "raw, number", category=CAT, array_args=(0,))
-def PERCENTILE_EXC(array, k):
+@function("PERCENTILE.EXC", "raw, number", category=CAT, array_args=(0,), context=True)
+def PERCENTILE_EXC(ctx, array, k):
     """k-th percentile with k strictly between 0 and 1 (rank k*(n+1))."""
-    return _pct_exc(_data(array), k)
+    return _pct_exc(_sorted_data(ctx, array), k)
 
 
-@function("QUARTILE.INC", "raw, number", category=CAT, aliases=("QUARTILE",), array_args=(0,))
-def QUARTILE_INC(array, quart):
+@function("QUARTILE.INC", "raw, number", category=CAT, aliases=("QUARTILE",), array_args=(0,), context=True)
+def QUARTILE_INC(ctx, array, quart):
     """Quartile 0..4 (truncated) of the numbers."""
     q = math.trunc(quart)
     if q < 0 or q > 4:
         raise NUM
-    return _pct_inc(_data(array), q / 4)
+    return _pct_inc(_sorted_data(ctx, array), q / 4)
 
 
-@function("QUARTILE.EXC", "raw, number", category=CAT, array_args=(0,))
-def QUARTILE_EXC(array, quart):
+@function("QUARTILE.EXC", "raw, number", category=CAT, array_args=(0,), context=True)
+def QUARTILE_EXC(ctx, array, quart):
     """Quartile 1..3 (truncated), exclusive method."""
     q = math.trunc(quart)
     if q < 1 or q > 3:
         raise NUM
-    return _pct_exc(_data(array), q / 4)
+    return _pct_exc(_sorted_data(ctx, array), q / 4)
 
 
-def _percentrank(array, x: float, sig: float, exclusive: bool) -> float:
-    xs = sorted(_data(array))
+def _percentrank(ctx, array, x: float, sig: float, exclusive: bool) -> float:
+    xs = _sorted_data(ctx, array)
     sig = math.trunc(sig)
     if sig < 1:
         raise NUM
@@ -632,7 +718,7 @@ def _percentrank(array, x: float, sig: float, exclusive: bool) -> float:
         # position i (0-based, first occurrence) as a fraction
         return (i + 1) / (n + 1) if exclusive else (i / (n - 1) if n > 1 else 1.0)
 
-    lo = sum(1 for v in xs if v < x)
+    lo = bisect.bisect_left(xs, x)
     if xs[lo] == x:
         r = rank(lo)
     else:
@@ -645,46 +731,44 @@ def _percentrank(array, x: float, sig: float, exclusive: bool) -> float:
 
 
 @function("PERCENTRANK.INC", "raw, number, number?", category=CAT, aliases=("PERCENTRANK",),
-          array_args=(0,))
-def PERCENTRANK_INC(array, x, significance=3.0):
+          array_args=(0,), context=True)
+def PERCENTRANK_INC(ctx, array, x, significance=3.0):
     """Rank of x as a fraction 0..1 of the data, truncated to significance digits."""
-    return _percentrank(array, x, significance, False)
+    return _percentrank(ctx, array, x, significance, False)
 
 
-@function("PERCENTRANK.EXC", "raw, number, number?", category=CAT, array_args=(0,))
-def PERCENTRANK_EXC(array, x, significance=3.0):
+@function("PERCENTRANK.EXC", "raw, number, number?", category=CAT, array_args=(0,), context=True)
+def PERCENTRANK_EXC(ctx, array, x, significance=3.0):
     """Rank of x as a fraction strictly between 0 and 1, exclusive method."""
-    return _percentrank(array, x, significance, True)
+    return _percentrank(ctx, array, x, significance, True)
 
 
-def _rank(x: float, ref, order: float, average: bool) -> float:
-    if isinstance(ref, (RangeRef, MultiRef, Array)):
-        xs = _data(ref)
-    else:
+def _rank(ctx, x: float, ref, order: float, average: bool) -> float:
+    if not isinstance(ref, (RangeRef, MultiRef, Array)):
+        if isinstance(ref, XLError):
+            raise ref
         raise VALUE  # Excel wants a reference
-    if x not in xs:
+    s = _sorted_data(ctx, ref)
+    lo, hi = bisect.bisect_left(s, x), bisect.bisect_right(s, x)
+    if lo == hi:
         raise NA
-    if order == 0:
-        better = sum(1 for v in xs if v > x)
-    else:
-        better = sum(1 for v in xs if v < x)
+    better = len(s) - hi if order == 0 else lo
     if not average:
         return float(better + 1)
-    ties = sum(1 for v in xs if v == x)
-    return better + (ties + 1) / 2
+    return better + (hi - lo + 1) / 2
 
 
-@function("RANK.EQ", "number, raw, number?", category=CAT, aliases=("RANK",))
-def RANK_EQ(number, ref, order=0.0):
+@function("RANK.EQ", "number, raw, number?", category=CAT, aliases=("RANK",), context=True)
+def RANK_EQ(ctx, number, ref, order=0.0):
     """Rank of a number in a list (1 = largest unless order is non-zero);
     ties share the best rank."""
-    return _rank(number, ref, order, False)
+    return _rank(ctx, number, ref, order, False)
 
 
-@function("RANK.AVG", "number, raw, number?", category=CAT)
-def RANK_AVG(number, ref, order=0.0):
+@function("RANK.AVG", "number, raw, number?", category=CAT, context=True)
+def RANK_AVG(ctx, number, ref, order=0.0):
     """Rank of a number in a list; ties get their average rank."""
-    return _rank(number, ref, order, True)
+    return _rank(ctx, number, ref, order, True)
 
 
 @function("TRIMMEAN", "raw, number", category=CAT, array_args=(0,))
@@ -716,7 +800,6 @@ def FREQUENCY(data, bins):
     order = sorted(range(len(bs)), key=lambda i: bs[i])
     counts = [0] * (len(bs) + 1)
     sorted_bins = [bs[i] for i in order]
-    import bisect
     for x in xs:
         j = bisect.bisect_left(sorted_bins, x)
         counts[order[j] if j < len(order) else len(bs)] += 1

@@ -69,6 +69,7 @@ class SimulationResult:
     warnings: list[str] = field(default_factory=list)
     input_keys: list = field(default_factory=list)
     statistic_cells: dict = field(default_factory=dict)
+    converged: bool = False          # stopped early: the convergence tolerance was met
 
     # --- lookups -----------------------------------------------------------------------
 

@@ -224,9 +224,14 @@ def default_chunk(model, n: int) -> int:
 def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str = "lhs",
              outputs: list[str] | None = None, chunk_size: int | None = None,
              progress: Callable[[int, int, float], None] | None = None,
-             simulation_index: int = 0, hdr_entity: int = 1) -> SimulationResult:
+             simulation_index: int = 0, hdr_entity: int = 1,
+             converge: float | None = None) -> SimulationResult:
     """Run ``n`` iterations; returns the per-iteration inputs and outputs and
-    their statistics.  Ctrl-C stops between chunks and keeps what was done."""
+    their statistics.  Ctrl-C stops between chunks and keeps what was done.
+
+    ``converge``: stop early once every output's mean is known within this
+    relative tolerance (half-width of its 95% confidence interval divided by
+    |mean|), checked after each chunk; ``n`` is then the maximum."""
     if n < 1:
         raise SimulationError("the iteration count must be at least 1")
     if seed is None:
@@ -246,6 +251,9 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
     source = UniformSource(sampling, seed, n, ids, [inp.seed for inp in plan.inputs], hdr_entity,
                            block_transform=_correlator(plan))
     chunk = chunk_size or default_chunk(model, n)
+    if converge and not chunk_size:
+        chunk = max(1000, min(chunk, n // 20 or 1))
+    converged = False
     in_parts: list[list[np.ndarray]] = [[] for _ in plan.inputs]
     out_parts: list[list[np.ndarray]] = [[] for _ in plan.outputs]
     errors = [0] * len(plan.outputs)
@@ -272,6 +280,9 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
             done = stop
             if progress:
                 progress(done, n, time.perf_counter() - t0)
+            if converge and done < n and _converged(out_parts, converge):
+                converged = True
+                break
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -286,12 +297,24 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
         outputs=[OutputSeries(name, model.address(key), np.concatenate(out_parts[j]) if out_parts[j] else np.empty(0),
                               errors[j], key)
                  for j, (key, name) in enumerate(plan.outputs)],
-        input_keys=[inp.key for inp in plan.inputs])
+        input_keys=[inp.key for inp in plan.inputs], converged=converged)
     # statistics cells (GF.MEAN, RiskMean...) now read the results
     model.simulation_results = result
     model.calculate()
     result.statistic_cells = _statistic_cells(model)
     return result
+
+
+def _converged(out_parts: list[list[np.ndarray]], tol: float) -> bool:
+    for parts in out_parts:
+        x = np.concatenate(parts)
+        x = x[np.isfinite(x)]
+        if x.size < 100:
+            return False
+        half = 1.96 * x.std(ddof=1) / np.sqrt(x.size)
+        if half > tol * max(abs(x.mean()), 1e-12):
+            return False
+    return True
 
 
 def count_simulations(model) -> int:

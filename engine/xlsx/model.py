@@ -50,6 +50,8 @@ class SheetData:
     state: str = "visible"    # visible | hidden | veryHidden
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
+    # hidden rows inside an AutoFilter that filters: SUBTOTAL ignores them for 1-11 too
+    filtered_rows: set[int] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -75,6 +77,7 @@ class Table:
     columns: list[TableColumn] = field(default_factory=list)
     header_row_count: int = 1
     totals_row_count: int = 0
+    filter_ref: str | None = None   # the table's AutoFilter range when it filters rows
 
 
 @dataclass(slots=True)

@@ -675,12 +675,12 @@ class _SheetReader:
         attrs = self.cell_attrs
         ref = attrs.get("r")
         # Fast path for the usual "B12"; anything else goes through _locate.
-        match = _CELL_MATCH(ref) if ref is not None else None
-        if match is not None:
-            letters, digits = match.groups()
+        if ref is not None:
+            letters = ref.rstrip(_DIGITS)
             col = _COLUMNS.get(letters)
-            row = int(digits)
-            if col is None or row > MAX_ROWS:
+            digits = ref[len(letters):]
+            row = int(digits) if col is not None and 0 < len(digits) < 8 else 0
+            if not 0 < row <= MAX_ROWS:
                 row, col = self._locate(ref)
         else:
             row, col = self._locate(ref)
@@ -894,7 +894,7 @@ class _SheetTags(dict):
 
 # Every valid column's letters -> index, for the hot path of cell references.
 _COLUMNS: dict[str, int] = {index_to_col(i): i for i in range(1, MAX_COLS + 1)}
-_CELL_MATCH = re.compile(r"([A-Z]{1,3})([0-9]{1,7})").fullmatch
+_DIGITS = "0123456789"
 
 
 # --- the whole workbook --------------------------------------------------------
