@@ -444,6 +444,8 @@ def _sf_iferror(node: A.Call, ctx: EvalContext, only_na: bool = False) -> Any:
         from .vector import from_values
         return from_values([_item(fb, i) if h else x for i, (x, h) in enumerate(zip(v.data, hits))])
     if isinstance(v, Array):
+        if any(x is BLANK for x in v):   # IFERROR gives values: a blank cell reads as 0
+            v = v.map(lambda x: 0.0 if x is BLANK else x)
         if not any(is_hit(x) for x in v):
             return v
         fb = fallback()

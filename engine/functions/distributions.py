@@ -18,7 +18,7 @@ import numpy as np
 from scipy import special as sp
 from scipy import stats
 
-from ..values import DIV0, NA, NUM, XLError
+from ..values import DIV0, NA, NUM
 from . import helpers
 from .registry import function
 
@@ -115,7 +115,8 @@ def PHI(x):
     return _norm(x, 0.0, 1.0, False)
 
 
-@function("GAUSS", "number", category=CAT, vector=lambda z: 0.5 * sp.erf(np.asarray(z, dtype=np.float64) / math.sqrt(2)))
+@function("GAUSS", "number", category=CAT,
+          vector=lambda z: 0.5 * sp.erf(np.asarray(z, dtype=np.float64) / math.sqrt(2)))
 def GAUSS(z):
     """Probability that a standard normal value lies between the mean and z
     standard deviations from it: NORM.S.DIST(z, TRUE) - 0.5."""

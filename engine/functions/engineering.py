@@ -104,19 +104,18 @@ def _dec_arg(v: Any) -> int:
 
 
 def _register_base(name: str, src: int | None, dst: int | None) -> None:
+    what = "a decimal number" if src is None else f"a base-{src} number"
     if dst is None:
-        @function(name, "any", category="engineering")
+        @function(name, "any", category="engineering", description=f"{what} as a decimal")
         def to_decimal(number):
             return float(_parse_base(number, src))
-        to_decimal.__doc__ = f"{name}: a base-{src} number as a decimal."
         return
 
-    @function(name, "any, any?", category="engineering")
+    @function(name, "any, any?", category="engineering", description=f"{what} in base {dst}")
     def convert(number, places=None):
         p = _places(places)       # Excel checks places before the number
         n = _dec_arg(number) if src is None else _parse_base(number, src)
         return _format_base(n, dst, p)
-    convert.__doc__ = f"{name}: a {'decimal' if src is None else f'base-{src}'} number in base {dst}."
 
 
 for _name, _src, _dst in [
@@ -308,7 +307,7 @@ def IMCONJUGATE(z):
 
 
 def _unary(name: str, fn, doc: str, zero_is_error: bool = False) -> None:
-    @function(name, "any", category="engineering")
+    @function(name, "any", category="engineering", description=doc)
     def impl(z):
         c, s = _parse_complex(z)
         if zero_is_error and c == 0:
@@ -318,7 +317,6 @@ def _unary(name: str, fn, doc: str, zero_is_error: bool = False) -> None:
         except (ZeroDivisionError, OverflowError, ValueError):
             raise NUM
         return _complex_text(r, _suffix(s))
-    impl.__doc__ = doc
 
 
 def _polar_sqrt(c: complex) -> complex:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -188,13 +188,16 @@ class _Package:
         self.path = path
         self.budget = MAX_TOTAL_UNCOMPRESSED
         try:
-            self.zip = zipfile.ZipFile(path)
+            with open(path, "rb") as fh:
+                head = fh.read(8)
         except FileNotFoundError:
-            raise   # an OS problem, not a workbook problem: callers handle it as such
-        except IsADirectoryError:
-            raise WorkbookError(f"{path}: is a directory, not a workbook") from None
+            raise   # an OS problem, not a workbook problem: callers report it as such
+        except OSError as exc:
+            raise WorkbookError(f"{path}: cannot open: {exc.strerror or exc}") from None
+        try:
+            self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
-            raise WorkbookError(f"{path}: {self._not_a_zip_reason(path, exc)}") from None
+            raise WorkbookError(f"{path}: {self._not_a_zip_reason(head, exc)}") from None
         try:
             self.members = self._check_members()
         except BaseException:
@@ -202,12 +205,7 @@ class _Package:
             raise
 
     @staticmethod
-    def _not_a_zip_reason(path: str, exc: Exception) -> str:
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(8)
-        except OSError:
-            head = b""
+    def _not_a_zip_reason(head: bytes, exc: Exception) -> str:
         if head.startswith(b"\xd0\xcf\x11\xe0"):
             return ("not an .xlsx/.xlsm package: an OLE2 compound file "
                     "(a password-encrypted workbook or a legacy .xls), which is not supported")
@@ -509,34 +507,57 @@ def _read_dynamic_cell_metadata(pkg: _Package, part: str) -> set[int]:
     return dynamic
 
 
-def _read_table(pkg: _Package, part: str, sheet: str) -> Table | None:
+def _mark_filtered_rows(sheet: SheetData, ref: str) -> None:
+    """Hidden rows below the header of an AutoFilter that filters are taken
+    as filtered out (the file cannot tell them from rows hidden by hand)."""
+    try:
+        first, _, last, _ = parse_range_ref(ref.replace("$", ""))
+    except ValueError:
+        return
+    sheet.filtered_rows.update(r for r in sheet.hidden_rows if first < r <= last)
+
+
+def _read_table(pkg: _Package, part: str, sheet: SheetData) -> Table | None:
+    """A table part.  A table's AutoFilter that filters also marks the
+    sheet's filtered rows."""
     table: Table | None = None
     column: TableColumn | None = None
+    filter_ref: str | None = None
+    filtering = False
     for is_start, name, value in pkg.events(part):
-        if name == "table" and is_start:
-            attrs = value
-            try:
-                header_rows = int(attrs.get("headerRowCount") or 1)
-                totals_rows = int(attrs.get("totalsRowCount") or 0)
-            except ValueError:
-                header_rows, totals_rows = 1, 0
-            table = Table(name=decode_escapes(attrs.get("displayName") or attrs.get("name") or ""),
-                          sheet=sheet, ref=(attrs.get("ref") or "").replace("$", ""),
-                          header_row_count=header_rows, totals_row_count=totals_rows)
-        elif table is None:
-            continue
-        elif name == "tableColumn":
-            if is_start:
+        if is_start:
+            if name == "table":
+                table = _new_table(value, sheet.name)
+            elif table is None:
+                continue
+            elif name == "tableColumn":
                 column = TableColumn(name=decode_escapes(value.get("name") or ""))
                 table.columns.append(column)
-            else:
-                column = None
-        elif column is not None and not is_start:
+            elif name == "autoFilter":
+                filter_ref = value.get("ref") or table.ref
+            elif name == "filterColumn":
+                filtering = True
+        elif name == "tableColumn":
+            column = None
+        elif column is not None:
             if name == "calculatedColumnFormula":
                 column.calculated_formula = _strip_equals(value)
             elif name == "totalsRowFormula":
                 column.totals_formula = _strip_equals(value)
+    if filtering and filter_ref:
+        _mark_filtered_rows(sheet, filter_ref)
     return table
+
+
+def _new_table(attrs: dict[str, str], sheet_name: str) -> Table:
+    try:
+        header_rows = int(attrs.get("headerRowCount") or 1)
+        totals_rows = int(attrs.get("totalsRowCount") or 0)   # totalsRowShown is another thing
+    except ValueError:
+        header_rows, totals_rows = 1, 0
+    return Table(name=decode_escapes(attrs.get("displayName") or attrs.get("name") or ""),
+                 sheet=sheet_name, ref=(attrs.get("ref") or "").replace("$", ""),
+                 header_row_count=header_rows, totals_row_count=totals_rows)
 
 
 # --- sheets ------------------------------------------------------------------
@@ -575,6 +596,7 @@ class _SheetReader:
         self.shared_masters: dict[str, tuple[int, int]] = {}
         self.orphans: list[tuple[tuple[int, int], str]] = []   # shared children read before a master
         self.arrays: list[tuple[int, int, str]] = []
+        self.auto_filters: list[list] = []     # [ref, has filter columns]
         self.format_cache: dict[str, str | None] = {}
         self.start_kinds = _SheetTags(_SheetTags.START)
         self.end_kinds = _SheetTags(_SheetTags.END)
@@ -593,6 +615,9 @@ class _SheetReader:
             pass
         self._resolve_orphans()
         self._mark_array_members()
+        for ref, active in self.auto_filters:
+            if active:
+                _mark_filtered_rows(self.sheet, ref)
         if self.cells:
             self.sheet.max_row = max(self.cells)[0]
             self.sheet.max_col = max(map(itemgetter(1), self.cells))
@@ -622,6 +647,10 @@ class _SheetReader:
             ref = attrs.get("ref")
             if ref:
                 self.sheet.merged.append(ref.replace("$", ""))
+        elif kind == "autoFilter":
+            self.auto_filters.append([attrs.get("ref") or "", False])
+        elif kind == "filterColumn" and self.auto_filters:
+            self.auto_filters[-1][1] = True    # the filter filters: its hidden rows are filtered out
 
     def end(self, tag: str) -> None:
         kind = self.end_kinds[tag]
@@ -879,7 +908,7 @@ class _SheetTags(dict):
     """Full tag -> local name for the worksheet elements a handler acts on;
     anything else (including extensions' namespaces) -> ""."""
 
-    START = frozenset({"c", "f", "row", "is", "rPh", "col", "mergeCell"})
+    START = frozenset({"c", "f", "row", "is", "rPh", "col", "mergeCell", "autoFilter", "filterColumn"})
     END = frozenset({"c", "v", "f", "t", "is", "rPh"})
 
     def __init__(self, kinds: frozenset[str]):
@@ -903,15 +932,13 @@ def read_workbook(path: str | os.PathLike, *, max_cells: int = 20_000_000) -> Wo
     """Read an .xlsx/.xlsm workbook.
 
     Raises WorkbookError, with a message naming the file and the part or
-    limit, when the file is not a workbook or is corrupt or hostile.
-    ``max_cells`` caps the cells stored over the whole workbook.
+    limit, when the file is not a workbook or is corrupt or hostile, and
+    FileNotFoundError when there is no such file.  ``max_cells`` caps the
+    cells stored over the whole workbook (array-formula members included).
     """
-    path = os.fspath(path)
-    pkg = _Package(path)
+    pkg = _Package(os.fspath(path))
     try:
         return _read(pkg, max_cells)
-    except RecursionError:  # pragma: no cover - no recursion on file data; defensive
-        raise WorkbookError(f"{path}: refused: structure too deeply nested") from None
     finally:
         pkg.close()
 
@@ -973,7 +1000,7 @@ def _read(pkg: _Package, max_cells: int) -> WorkbookData:
             if not pkg.has(sheet_rel.target):
                 book.warnings.append(f"{entry.name}: table part {sheet_rel.target} is missing")
                 continue
-            table = _read_table(pkg, sheet_rel.target, entry.name)
+            table = _read_table(pkg, sheet_rel.target, sheet)
             if table is not None:
                 book.tables.append(table)
 

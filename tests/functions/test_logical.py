@@ -80,3 +80,5 @@ def test_iferror_ifna_ifs():
     assert ev("IFS(A1,1,TRUE,2)", cells) == err("#N/A")
     assert ev("IFS(TRUE,1,1/0,2)") == 1.0      # later conditions are not evaluated
     assert evaluate_array("IFERROR({1,0}/{1,0},\"x\")") == Array([[1.0, "x"]])
+    # IFERROR gives values, so a blank cell inside an array reads as 0
+    assert evaluate_array("IFERROR(A1:A3,9)", {"A1": 1, "A3": "=1/0"}) == Array([[1.0], [0.0], [9.0]])
