@@ -11,7 +11,7 @@ import pytest
 import engine
 from engine.values import BLANK, XLError
 from engine.xlsx import WorkbookError, read_workbook
-from tests.xlsx_fixtures import build_xlsx, sheet_xml
+from tests.xlsx_raw import build_xlsx, sheet_xml
 
 
 def test_constants_shared_array_and_dynamic_formulas(tmp_path):
