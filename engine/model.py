@@ -17,6 +17,7 @@ from .parser import parse_or_failure
 from .parser.printer import col_letters
 from .values import (BLANK, CALC, CIRC, MISSING, NA, NAME, REF, SPILL, VALUE, Array, XLError)
 from .xlsx.model import WorkbookData
+from .xlsx.refs import col_to_index, parse_range_ref
 
 # Functions whose value changes between recalculations: cells using them (and
 # their dependents) are not comparable with cached values.
@@ -35,11 +36,6 @@ _ADDR_RE = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^!]+))!)?\$?([A-Za-z]{1,3})\$?
                       r"(?::\$?([A-Za-z]{1,3})\$?([0-9]+))?$")
 
 
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 class Model:
@@ -162,9 +158,9 @@ class Model:
             raise ValueError(f"not a cell address: {addr!r}")
         sheet = m.group(1).replace("''", "'") if m.group(1) else m.group(2)
         si = self.sheet_index(sheet) if sheet else default_sheet
-        r1, c1 = int(m.group(4)), _col_index(m.group(3))
+        r1, c1 = int(m.group(4)), col_to_index(m.group(3))
         if m.group(5):
-            r2, c2 = int(m.group(6)), _col_index(m.group(5))
+            r2, c2 = int(m.group(6)), col_to_index(m.group(5))
         else:
             r2, c2 = r1, c1
         return si, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
@@ -615,15 +611,7 @@ class _OwnerIndex:
 
 
 def _parse_area(ref: str) -> tuple[int, int, int, int]:
-    m = re.match(r"\$?([A-Za-z]+)\$?(\d+)(?::\$?([A-Za-z]+)\$?(\d+))?$", ref.strip())
-    if not m:
-        raise ValueError(f"bad range {ref!r}")
-    r1, c1 = int(m.group(2)), _col_index(m.group(1))
-    if m.group(3):
-        r2, c2 = int(m.group(4)), _col_index(m.group(3))
-    else:
-        r2, c2 = r1, c1
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+    return parse_range_ref(ref.replace("$", ""))
 
 
 def _blank_to_zero(v: Any) -> Any:

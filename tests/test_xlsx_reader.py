@@ -461,7 +461,8 @@ def test_not_a_spreadsheet_package(tmp_path):
 
 def test_malformed_xml_names_part_and_line(tmp_path):
     path = one_sheet(tmp_path, worksheet("<sheetData>\n<row r=\"1\">\n<c r=\"A1\"><v>1</v></row>"))
-    with pytest.raises(WorkbookError, match=r"xl/worksheets/sheet1\.xml: not well-formed XML at line 4, column 20 \(mismatched tag\)"):
+    expected = r"xl/worksheets/sheet1\.xml: not well-formed XML at line 4, column 20 \(mismatched tag\)"
+    with pytest.raises(WorkbookError, match=expected):
         read_workbook(path)
 
 

@@ -987,7 +987,8 @@ def _read(pkg: _Package, max_cells: int) -> WorkbookData:
                                 f"relationship {entry.rel_id!r}, which {workbook_part}'s rels lack")
         if rel.type != "worksheet":
             if rel.type in ("xlMacrosheet", "xlIntlMacrosheet", "dialogsheet"):
-                book.warnings.append(f"{entry.name}: a {rel.type} (Excel 4 macros / dialog); its cells are not read")
+                book.warnings.append(f"{entry.name}: a {rel.type} (Excel 4 macros / dialog); "
+                                     "its cells are not read")
             continue   # chartsheets hold no cells
         if not pkg.has(rel.target):
             raise WorkbookError(f"{pkg.path}: {rel.target} is missing (sheet {entry.name!r})")
