@@ -287,6 +287,29 @@ def cmd_sip(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from server import Settings, run
+    kw = {}
+    if args.data:
+        kw["data_dir"] = args.data
+    if args.token:
+        kw["token"] = args.token
+    if args.max_jobs:
+        kw["max_jobs"] = args.max_jobs
+    if args.max_upload_mb:
+        kw["max_upload_bytes"] = args.max_upload_mb * 1024 * 1024
+    if args.addin_origin:
+        kw["addin_origins"] = tuple(args.addin_origin)
+    settings = Settings(**kw)
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
+        print(f"gridflow: warning: serving on {args.host} without --token: anyone who can reach this port "
+              f"can upload workbooks and run jobs", file=sys.stderr)
+    print(f"GridFlow server on http://{args.host}:{args.port}/ (data in {settings.data_dir}, "
+          f"{settings.max_jobs} job(s) at once; API docs at /docs)", file=sys.stderr, flush=True)
+    run(settings, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
 def cmd_templates(args) -> int:
     from workbooks.build import build_all
     for path in build_all(args.dir):
@@ -342,6 +365,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("library")
     sp.add_argument("-n", "--trials", type=int, default=None)
     sp.set_defaults(func=cmd_sip)
+
+    sv = sub.add_parser("serve", help="run the local server (web page, HTTP API, jobs)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--data", metavar="DIR", default=None,
+                    help="data folder for jobs and results (default: $GRIDFLOW_DATA or ~/.local/share/gridflow)")
+    sv.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN' (or $GRIDFLOW_TOKEN)")
+    sv.add_argument("--max-jobs", type=int, default=None, help="simulations running at once (the rest queue)")
+    sv.add_argument("--max-upload-mb", type=int, default=None, help="upload size limit in MB (default 50)")
+    sv.add_argument("--addin-origin", action="append", metavar="ORIGIN",
+                    help="origin allowed by CORS (the Office add-in's; repeatable; default https://localhost:3000)")
+    sv.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    sv.set_defaults(func=cmd_serve)
 
     t = sub.add_parser("templates", help="(re)build the template workbooks")
     t.add_argument("--dir", default=None, help="output folder (default: workbooks/)")

@@ -178,3 +178,22 @@ def test_tables_and_structured_references(tmp_path):
     assert m.value("D2") == 4.0
     if m.value("E2") != BLANK and not isinstance(m.value("E2"), XLError):
         assert m.value("E2") == 26.0
+
+
+def test_rich_value_errors_are_read_as_the_error_excel_shows(tmp_path):
+    meta = ('<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:xlrd="http://schemas.microsoft.com/office/spreadsheetml/2017/richdata">'
+            '<metadataTypes count="1"><metadataType name="XLRICHVALUE"/></metadataTypes>'
+            '<futureMetadata name="XLRICHVALUE" count="2"><bk><extLst><ext uri="x"><xlrd:rvb i="0"/></ext></extLst></bk>'
+            '<bk><extLst><ext uri="x"><xlrd:rvb i="1"/></ext></extLst></bk></futureMetadata>'
+            '<valueMetadata count="2"><bk><rc t="1" v="0"/></bk><bk><rc t="1" v="1"/></bk></valueMetadata></metadata>')
+    rd = "http://schemas.microsoft.com/office/spreadsheetml/2017/richdata"
+    values = f'<rvData xmlns="{rd}" count="2"><rv s="0"><v>13</v><v>0</v></rv><rv s="0"><v>8</v><v>0</v></rv></rvData>'
+    structs = f'<rvStructures xmlns="{rd}" count="1"><s t="_error"><k n="errorType" t="i"/><k n="subType" t="i"/></s></rvStructures>'
+    sheet = sheet_xml('<row r="1"><c r="A1" t="e" vm="1"><v>#VALUE!</v></c><c r="B1" t="e" vm="2"><v>#VALUE!</v></c>'
+                      '<c r="C1" t="e"><v>#VALUE!</v></c></row>')
+    p = build_xlsx(tmp_path / "rich.xlsx", sheet, extra_parts={
+        "xl/metadata.xml": meta, "xl/richData/rdrichvalue.xml": values,
+        "xl/richData/rdrichvaluestructure.xml": structs})
+    cells = read_workbook(p).sheets[0].cells
+    assert [cells[(1, c)].value.code for c in (1, 2, 3)] == ["#CALC!", "#SPILL!", "#VALUE!"]

@@ -580,6 +580,27 @@ def test_array_formula_over_the_whole_sheet_refused_quickly(tmp_path):
     assert time.perf_counter() - started < 2
 
 
+def test_warnings_merges_names_and_strings_are_bounded(tmp_path, monkeypatch):
+    bad_cells = "".join(f'<c r="{index_to_col(c)}1"><v>x</v></c>' for c in range(1, 1201))
+    wb = read_workbook(one_sheet(tmp_path, rows(f'<row r="1">{bad_cells}</row>')))
+    assert len(wb.warnings) == reader_module.MAX_WARNINGS + 1 and "not listed" in wb.warnings[-1]
+
+    monkeypatch.setattr(reader_module, "MAX_MERGED", 2)
+    merges = '<mergeCells>' + '<mergeCell ref="A1:B1"/>' * 3 + '</mergeCells>'
+    with pytest.raises(WorkbookError, match="more than 2 merged ranges"):
+        read_workbook(one_sheet(tmp_path, rows() + merges, name="merges.xlsx"))
+
+    monkeypatch.setattr(reader_module, "MAX_NAMES", 2)
+    names = '<definedName name="a">1</definedName>' * 3
+    with pytest.raises(WorkbookError, match=r"xl/workbook\.xml: refused: more than 2 defined names"):
+        read_workbook(one_sheet(tmp_path, rows(), name="names.xlsx", defined_names=names))
+
+    monkeypatch.setattr(reader_module, "MIN_STRINGS_LIMIT", 2)
+    path = one_sheet(tmp_path, rows(), name="strings.xlsx", strings=["a", "b", "c"])
+    with pytest.raises(WorkbookError, match=r"xl/sharedStrings\.xml: refused: more than 2 shared strings"):
+        read_workbook(path, max_cells=2)
+
+
 # --- real files ---------------------------------------------------------------------
 
 # Corpus files that are not workbooks at all, with the reason: none so far.

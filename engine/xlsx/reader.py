@@ -15,14 +15,16 @@ own rels -> its tables.
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import math
 import os
 import posixpath
 import re
 import zipfile
 import zlib
-from operator import itemgetter
+from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Callable, Iterator
 from urllib.parse import unquote
 from xml.parsers.expat import ExpatError, ErrorString
@@ -35,7 +37,7 @@ from .model import (CalcSettings, CellRecord, DefinedName, SheetData, Table, Tab
                     WorkbookError)
 from .refs import MAX_COLS, MAX_ROWS, format_range_ref, index_to_col, parse_cell_ref, parse_range_ref
 
-__all__ = ["read_workbook", "decode_escapes", "BUILTIN_NUMBER_FORMATS"]
+__all__ = ["read_workbook", "decode_escapes", "iso_to_serial", "BUILTIN_NUMBER_FORMATS"]
 
 # --- limits ------------------------------------------------------------------
 
@@ -43,6 +45,10 @@ MAX_TOTAL_UNCOMPRESSED = 2 * 1024 ** 3   # all parts together, declared and actu
 MAX_RATIO = 200                          # a part inflating more than this ...
 RATIO_MIN_SIZE = 50 * 1024 ** 2          # ... and to more than 50 MB is taken for a bomb
 MAX_MEMBERS = 100_000                    # real workbooks hold a few hundred parts
+MAX_NAMES = 1_000_000                    # defined names in a workbook
+MAX_MERGED = 1_000_000                   # merged ranges in a sheet
+MAX_WARNINGS = 1000
+MIN_STRINGS_LIMIT = 1_000_000            # shared strings allowed: max(max_cells, this)
 _CHUNK = 1 << 20                         # bytes fed to the XML parser at a time
 
 # --- namespaces --------------------------------------------------------------
@@ -359,55 +365,65 @@ class _SheetEntry:
     state: str
 
 
-class _WorkbookPart:
-    """What workbook.xml says: sheets, names, calculation settings."""
+def _read_workbook_part(pkg: _Package, part: str, book: WorkbookData) -> list[_SheetEntry]:
+    """What workbook.xml says: the sheets in order (returned), defined names
+    and calculation settings (stored in ``book``)."""
+    sheets: list[_SheetEntry] = []
+    name_attrs: dict[str, str] = {}
+    first = True
+    for is_start, name, value in pkg.events(part):
+        if first:
+            if name != "workbook":
+                raise pkg.error(part, f"is not a spreadsheet workbook part (root element <{name}>)")
+            first = False
+        if not is_start:
+            if name == "definedName":
+                if len(book.defined_names) >= MAX_NAMES:
+                    raise pkg.error(part, f"refused: more than {MAX_NAMES:,} defined names")
+                book.defined_names.append(_defined_name(name_attrs, value, part, book))
+        elif name == "sheet":
+            rel_id = next((v for k, v in value.items() if k.endswith("}id")), "")
+            sheets.append(_SheetEntry(value.get("name") or "", rel_id, value.get("state") or "visible"))
+        elif name == "definedName":
+            name_attrs = value
+        elif name == "workbookPr":
+            book.calc.date1904 = _is_true(value.get("date1904"))
+        elif name == "calcPr":
+            _read_calc_settings(value, book)
+    return sheets
 
-    def __init__(self, pkg: _Package, part: str, book: WorkbookData):
-        self.sheets: list[_SheetEntry] = []
-        root_seen = False
-        for is_start, name, value in pkg.events(part):
-            if not root_seen:
-                if name != "workbook":
-                    raise pkg.error(part, f"is not a spreadsheet workbook part (root element <{name}>)")
-                root_seen = True
-            if is_start:
-                if name == "sheet":
-                    rel_id = next((v for k, v in value.items() if k.endswith("}id")), "")
-                    self.sheets.append(_SheetEntry(value.get("name") or "", rel_id,
-                                                   value.get("state") or "visible"))
-                elif name == "definedName":
-                    attrs = value
-                elif name == "workbookPr":
-                    book.calc.date1904 = _is_true(value.get("date1904"))
-                elif name == "calcPr":
-                    self._calc(value, book)
-            elif name == "definedName":
-                book.defined_names.append(self._name(attrs, value, pkg, part, book))
 
-    @staticmethod
-    def _calc(attrs: dict[str, str], book: WorkbookData) -> None:
-        calc: CalcSettings = book.calc
-        calc.iterate = _is_true(attrs.get("iterate"))
-        calc.full_calc_on_load = _is_true(attrs.get("fullCalcOnLoad"))
+def _read_calc_settings(attrs: dict[str, str], book: WorkbookData) -> None:
+    calc: CalcSettings = book.calc
+    calc.iterate = _is_true(attrs.get("iterate"))
+    calc.full_calc_on_load = _is_true(attrs.get("fullCalcOnLoad"))
+    try:
+        if attrs.get("iterateCount"):
+            calc.iterate_count = int(attrs["iterateCount"])
+        if attrs.get("iterateDelta"):
+            calc.iterate_delta = float(attrs["iterateDelta"])
+    except ValueError:
+        _warn(book, f"calcPr: unreadable iteration settings {attrs!r}; defaults used")
+
+
+def _defined_name(attrs: dict[str, str], text: str, part: str, book: WorkbookData) -> DefinedName:
+    local = attrs.get("localSheetId")
+    sheet_index = None
+    if local is not None:
         try:
-            if attrs.get("iterateCount"):
-                calc.iterate_count = int(attrs["iterateCount"])
-            if attrs.get("iterateDelta"):
-                calc.iterate_delta = float(attrs["iterateDelta"])
+            sheet_index = int(local)
         except ValueError:
-            book.warnings.append(f"calcPr: unreadable iteration settings {attrs!r}; defaults used")
+            _warn(book, f"{part}: name {attrs.get('name')!r} has a bad localSheetId {local!r}")
+    return DefinedName(name=attrs.get("name") or "", text=_strip_equals(text),
+                       sheet_index=sheet_index, hidden=_is_true(attrs.get("hidden")))
 
-    @staticmethod
-    def _name(attrs: dict[str, str], text: str, pkg: _Package, part: str, book: WorkbookData) -> DefinedName:
-        local = attrs.get("localSheetId")
-        sheet_index = None
-        if local is not None:
-            try:
-                sheet_index = int(local)
-            except ValueError:
-                book.warnings.append(f"{part}: name {attrs.get('name')!r} has bad localSheetId {local!r}")
-        return DefinedName(name=attrs.get("name") or "", text=_strip_equals(text),
-                           sheet_index=sheet_index, hidden=_is_true(attrs.get("hidden")))
+
+def _warn(book: WorkbookData, message: str) -> None:
+    """Record a warning; a hostile file cannot make the list grow without end."""
+    if len(book.warnings) < MAX_WARNINGS:
+        book.warnings.append(message)
+    elif len(book.warnings) == MAX_WARNINGS:
+        book.warnings.append(f"more than {MAX_WARNINGS} warnings; the rest are not listed")
 
 
 def _strip_equals(formula: str) -> str:
@@ -443,9 +459,10 @@ def _read_number_formats(pkg: _Package, part: str) -> list[str | None]:
     return formats
 
 
-def _read_shared_strings(pkg: _Package, part: str) -> list[str]:
+def _read_shared_strings(pkg: _Package, part: str, limit: int) -> list[str]:
     """Each <si>: its <t>, or its rich-text runs' <t>s joined; phonetic
-    guides (<rPh>) are not part of the value."""
+    guides (<rPh>) are not part of the value.  More than ``limit`` strings
+    are refused."""
     strings: list[str] = []
     pieces: list[str] = []
     in_phonetic = 0
@@ -456,8 +473,10 @@ def _read_shared_strings(pkg: _Package, part: str) -> list[str]:
         elif name == "si":
             if is_start:
                 pieces.clear()
-            else:
+            elif len(strings) < limit:
                 strings.append(decode_escapes("".join(pieces)))
+            else:
+                raise pkg.error(part, f"refused: more than {limit:,} shared strings")
         elif name == "rPh":
             in_phonetic += 1 if is_start else -1
     return strings
@@ -505,6 +524,85 @@ def _read_dynamic_cell_metadata(pkg: _Package, part: str) -> set[int]:
                 if 0 <= value_index < len(blocks) and blocks[value_index]:
                     dynamic.add(index)
     return dynamic
+
+
+# Rich-value error types (the "_error" structure's errorType) as error codes.
+# Excel writes errors newer than the file format (#CALC!, #SPILL!) as #VALUE!
+# with a ``vm`` pointer to a rich value that holds the real one.
+_RICH_ERROR_TYPES = {0: "#NULL!", 1: "#DIV/0!", 2: "#VALUE!", 3: "#REF!", 4: "#NAME?", 5: "#NUM!",
+                     6: "#N/A", 7: "#GETTING_DATA", 8: "#SPILL!", 13: "#CALC!"}
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1]
+
+
+def _read_rich_errors(pkg: _Package, metadata_part: str) -> dict[int, XLError]:
+    """1-based value-metadata indexes (a cell's ``vm``) whose rich value is an
+    error, mapped to that error."""
+    type_names: list[str] = []
+    rich_blocks: list[int] = []          # XLRICHVALUE future blocks -> rich value index
+    value_records: list[tuple[int, int]] = []
+    section = None
+    for is_start, name, attrs in pkg.events(metadata_part):
+        local = _local(name)
+        if not is_start:
+            if local in ("futureMetadata", "valueMetadata"):
+                section = None
+            continue
+        if local == "metadataType":
+            type_names.append(attrs.get("name") or "")
+        elif local == "futureMetadata":
+            section = "rich" if attrs.get("name") == "XLRICHVALUE" else "other"
+        elif local == "valueMetadata":
+            section = "value"
+        elif local == "rvb" and section == "rich":
+            rich_blocks.append(int(attrs.get("i", "-1")) if (attrs.get("i") or "").isdigit() else -1)
+        elif local == "rc" and section == "value":
+            try:
+                value_records.append((int(attrs.get("t", "")), int(attrs.get("v", ""))))
+            except ValueError:
+                value_records.append((0, 0))
+    folder = posixpath.dirname(metadata_part)
+    values_part = posixpath.join(folder, "richData", "rdrichvalue.xml")
+    structures_part = posixpath.join(folder, "richData", "rdrichvaluestructure.xml")
+    if not value_records or not pkg.has(values_part) or not pkg.has(structures_part):
+        return {}
+    structures: list[tuple[str, list[str]]] = []
+    for is_start, name, attrs in pkg.events(structures_part):
+        local = _local(name)
+        if is_start and local == "s":
+            structures.append((attrs.get("t") or "", []))
+        elif is_start and local == "k" and structures:
+            structures[-1][1].append(attrs.get("n") or "")
+    rich_values: list[tuple[int, list[str]]] = []
+    for is_start, name, payload in pkg.events(values_part):
+        local = _local(name)
+        if is_start and local == "rv":
+            s_attr = payload.get("s") or ""
+            rich_values.append((int(s_attr) if s_attr.isdigit() else -1, []))
+        elif not is_start and local == "v" and rich_values:
+            rich_values[-1][1].append(payload)
+    out: dict[int, XLError] = {}
+    for vm, (t, v) in enumerate(value_records, start=1):
+        if not (1 <= t <= len(type_names)) or type_names[t - 1] != "XLRICHVALUE" or not 0 <= v < len(rich_blocks):
+            continue
+        i = rich_blocks[v]
+        if not 0 <= i < len(rich_values):
+            continue
+        s_index, vals = rich_values[i]
+        if not 0 <= s_index < len(structures) or structures[s_index][0] != "_error":
+            continue
+        keys = structures[s_index][1]
+        if "errorType" in keys and keys.index("errorType") < len(vals):
+            try:
+                code = _RICH_ERROR_TYPES.get(int(vals[keys.index("errorType")]))
+            except ValueError:
+                code = None
+            err = error_from_code(code) if code else None
+            if err is not None:
+                out[vm] = err
+    return out
 
 
 def _mark_filtered_rows(sheet: SheetData, ref: str) -> None:
@@ -578,6 +676,7 @@ class _SheetReader:
                  cell_budget: int, max_cells: int):
         self.pkg, self.part, self.sheet, self.book = pkg, part, sheet, book
         self.strings, self.formats, self.dynamic_cm = strings, formats, dynamic_cm
+        self.rich_errors: dict[int, XLError] = {}   # vm index -> the error Excel really shows
         self.date1904 = book.calc.date1904
         self.cell_budget = cell_budget     # cells this sheet may still add
         self.max_cells = max_cells
@@ -608,7 +707,7 @@ class _SheetReader:
         return WorkbookError(f"{self.where()}: {message}")
 
     def warn(self, message: str) -> None:
-        self.book.warnings.append(f"{self.sheet.name}: {message}")
+        _warn(self.book, f"{self.sheet.name}: {message}")
 
     def read(self) -> int:
         for _ in self.pkg.parse(self.part, self.start, self.end, self.text.append):
@@ -646,6 +745,8 @@ class _SheetReader:
         elif kind == "mergeCell":
             ref = attrs.get("ref")
             if ref:
+                if len(self.sheet.merged) >= MAX_MERGED:
+                    raise self.fail(f"refused: more than {MAX_MERGED:,} merged ranges")
                 self.sheet.merged.append(ref.replace("$", ""))
         elif kind == "autoFilter":
             self.auto_filters.append([attrs.get("ref") or "", False])
@@ -726,6 +827,10 @@ class _SheetReader:
                     value = self._cell_value(cell_type, row, col)
         else:
             value = self._cell_value(cell_type, row, col)
+        if cell_type == "e" and self.rich_errors:
+            vm = attrs.get("vm")
+            if vm is not None and vm.isdigit() and int(vm) in self.rich_errors:
+                value = self.rich_errors[int(vm)]
         formula = shared_master = array_ref = None
         dynamic = False
         f_attrs = self.formula_attrs
@@ -938,9 +1043,23 @@ def read_workbook(path: str | os.PathLike, *, max_cells: int = 20_000_000) -> Wo
     """
     pkg = _Package(os.fspath(path))
     try:
-        return _read(pkg, max_cells)
+        with _cyclic_gc_paused():
+            return _read(pkg, max_cells)
     finally:
         pkg.close()
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Reading creates millions of acyclic records; the cycle collector would
+    rescan them over and over (about 15% of the read time) and find nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _workbook_part(pkg: _Package) -> str:
@@ -960,7 +1079,7 @@ def _workbook_part(pkg: _Package) -> str:
 def _read(pkg: _Package, max_cells: int) -> WorkbookData:
     book = WorkbookData(path=pkg.path)
     workbook_part = _workbook_part(pkg)
-    workbook = _WorkbookPart(pkg, workbook_part, book)
+    sheet_entries = _read_workbook_part(pkg, workbook_part, book)
     rels = pkg.rels(workbook_part)
     by_id = {rel.id: rel for rel in rels}
 
@@ -973,12 +1092,13 @@ def _read(pkg: _Package, max_cells: int) -> WorkbookData:
     styles = single("styles")
     formats = _read_number_formats(pkg, styles) if styles else []
     strings_part = single("sharedStrings")
-    strings = _read_shared_strings(pkg, strings_part) if strings_part else []
+    strings = _read_shared_strings(pkg, strings_part, max(max_cells, MIN_STRINGS_LIMIT)) if strings_part else []
     metadata = single("sheetMetadata", fallback=posixpath.join(posixpath.dirname(workbook_part), "metadata.xml"))
     dynamic_cm = _read_dynamic_cell_metadata(pkg, metadata) if metadata else set()
+    rich_errors = _read_rich_errors(pkg, metadata) if metadata else {}
 
     stored = 0
-    for entry in workbook.sheets:
+    for entry in sheet_entries:
         sheet = SheetData(name=entry.name, state=entry.state)
         book.sheets.append(sheet)   # every sheet, so that localSheetId indexes stay right
         rel = by_id.get(entry.rel_id)
@@ -987,19 +1107,19 @@ def _read(pkg: _Package, max_cells: int) -> WorkbookData:
                                 f"relationship {entry.rel_id!r}, which {workbook_part}'s rels lack")
         if rel.type != "worksheet":
             if rel.type in ("xlMacrosheet", "xlIntlMacrosheet", "dialogsheet"):
-                book.warnings.append(f"{entry.name}: a {rel.type} (Excel 4 macros / dialog); "
-                                     "its cells are not read")
+                _warn(book, f"{entry.name}: a {rel.type} (Excel 4 macros / dialog); its cells are not read")
             continue   # chartsheets hold no cells
         if not pkg.has(rel.target):
             raise WorkbookError(f"{pkg.path}: {rel.target} is missing (sheet {entry.name!r})")
         reader = _SheetReader(pkg, rel.target, sheet, book, strings, formats, dynamic_cm,
                               max_cells - stored, max_cells)
+        reader.rich_errors = rich_errors
         stored += reader.read()
         for sheet_rel in pkg.rels(rel.target):
             if sheet_rel.type != "table" or sheet_rel.external:
                 continue
             if not pkg.has(sheet_rel.target):
-                book.warnings.append(f"{entry.name}: table part {sheet_rel.target} is missing")
+                _warn(book, f"{entry.name}: table part {sheet_rel.target} is missing")
                 continue
             table = _read_table(pkg, sheet_rel.target, sheet)
             if table is not None:
@@ -1012,5 +1132,5 @@ def _read(pkg: _Package, max_cells: int) -> WorkbookData:
         if targets:
             book.external_links.extend(targets)
         else:
-            book.warnings.append(f"{rel.target}: external link without an external target (DDE/OLE?)")
+            _warn(book, f"{rel.target}: external link without an external target (DDE/OLE?)")
     return book
