@@ -197,6 +197,22 @@ def _output_sheet(wb: Workbook, result: SimulationResult, name: str, title: str,
         spider.set_categories(Reference(ws, min_col=1, min_row=srow + 1, max_row=srow + 10))
         spider.width, spider.height = 18, 9
         ws.add_chart(spider, "G60")
+    # convergence of the mean and percentiles as iterations grow
+    crow = (srow + 13) if top else (trow + 3)
+    conv = result.convergence(name)
+    if conv:
+        _header(ws, crow, ["Iterations", "Mean", "P5", "P50", "P95"])
+        for i, row in enumerate(conv):
+            for j, key in enumerate(["iterations", "mean", "P5", "P50", "P95"], start=1):
+                ws.cell(crow + 1 + i, j, row[key])
+        line = LineChart()
+        line.title = f"{name}: convergence"
+        line.x_axis.title = "Iterations"
+        line.add_data(Reference(ws, min_col=2, max_col=5, min_row=crow, max_row=crow + len(conv)),
+                      titles_from_data=True)
+        line.set_categories(Reference(ws, min_col=1, min_row=crow + 1, max_row=crow + len(conv)))
+        line.width, line.height = 18, 9
+        ws.add_chart(line, "G79")
     for c in range(1, 7):
         ws.column_dimensions[get_column_letter(c)].width = 22
 
