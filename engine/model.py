@@ -577,6 +577,23 @@ class Model:
         self._state = {}
         self._range_cache = {}
 
+    def precedents(self, addr: str) -> list[str]:
+        """Cells and ranges the formula at ``addr`` reads directly."""
+        s, r, c, _, _ = self.parse_address(addr)
+        out = []
+        for d in self.build_graph().precedents((s, r, c)):
+            if len(d) == 3:
+                out.append(self.address(d))
+            else:
+                sh, r1, c1, r2, c2 = d
+                out.append(f"{self.address((sh, r1, c1))}:{col_letters(c2)}{r2}")
+        return out
+
+    def dependents(self, addr: str) -> list[str]:
+        """Formula cells that read ``addr`` directly (or through a range)."""
+        s, r, c, _, _ = self.parse_address(addr)
+        return [self.address(k) for k in self.build_graph().dependents((s, r, c))]
+
     def simulate(self, n: int = 10_000, **kw):
         """Monte Carlo simulation; see engine.montecarlo.simulate."""
         from .montecarlo.simulate import simulate

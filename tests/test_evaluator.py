@@ -133,3 +133,10 @@ def test_blank_reference_is_zero():
     m = make_model({"A1": "=A5"})
     m.calculate()
     assert m.value("A1") == 0.0 and m.value("A5") is BLANK
+
+
+def test_model_precedents_and_dependents_by_address():
+    m = make_model({"A1": 1, "A2": 2, "B1": "=SUM(A1:A2)", "C1": "=B1*2"})
+    assert m.precedents("C1") == ["Sheet1!B1"]
+    assert m.precedents("B1") == ["Sheet1!A1:A2"]
+    assert m.dependents("A2") == ["Sheet1!B1"]
