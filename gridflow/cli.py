@@ -6,10 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from engine.values import Array, XLError, to_display
 
 
 def _fmt(v) -> str:
+    from engine.values import to_display   # imported lazily: `gridflow serve` should not load the engine
     v = to_display(v)
     if v is None:
         return ""
@@ -20,6 +20,7 @@ def _fmt(v) -> str:
 
 def _json_value(v):
     from engine.eval.vector import Vec
+    from engine.values import Array, to_display
     if isinstance(v, Vec):
         return [to_display(v.item(i)) for i in range(v.n)]
     if isinstance(v, Array):

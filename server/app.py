@@ -8,14 +8,13 @@ import logging
 import os
 import random
 import re
-import shutil
 import time
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from fastapi import APIRouter, FastAPI, File, Path as PathParam, Query, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Path as PathParam, Query, UploadFile
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -25,7 +24,7 @@ from . import errors
 from .config import Settings
 from .errors import ApiError
 from .jobs import Hub, Live, Scheduler, Workers
-from .schemas import (ErrorResponse, Health, Job, JobList, JobStatus, Results, SimulationRequest, Workbook,
+from .schemas import (ErrorResponse, Health, Job, JobList, JobStatus, Results, SimulationRequest,
                       WorkbookDetail, WorkbookList)
 from .security import BodyLimit, TokenAuth, check_filename, check_ooxml
 from .store import ACTIVE, FINAL, Store, new_id
@@ -613,8 +612,8 @@ def _save_upload(src, dest: Path, limit: int) -> tuple[int, str]:
             size += len(chunk)
             if size > limit:
                 raise ApiError(413, "payload_too_large",
-                               f"the workbook is larger than this server's upload limit of "
-                               f"{limit / 1024 / 1024:.0f} MB", {"field": "body.file", "limit_bytes": limit})
+                               f"the upload is larger than this server's limit of {limit / 1024 / 1024:.0f} MB",
+                               {"field": "body.file", "limit_bytes": limit})
             h.update(chunk)
             out.write(chunk)
     return size, h.hexdigest()

@@ -69,8 +69,11 @@ class Workers:
     def __init__(self) -> None:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")   # one core per job: the concurrency limit decides
-        self.ctx = mp.get_context("forkserver")
-        self.ctx.set_forkserver_preload(["server.worker"])
+        if "forkserver" in mp.get_all_start_methods():
+            self.ctx = mp.get_context("forkserver")
+            self.ctx.set_forkserver_preload(["server.worker"])
+        else:  # Windows: every child imports the engine itself
+            self.ctx = mp.get_context("spawn")
         self.ready = threading.Event()
 
     def warm_up(self) -> None:

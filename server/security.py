@@ -68,9 +68,9 @@ class TokenAuth:
 
 
 class BodyTooLarge(ApiError):
-    def __init__(self, limit: int):
-        super().__init__(413, "payload_too_large",
-                         f"the request body is larger than the limit of {_mb(limit)}", {"limit_bytes": limit})
+    def __init__(self, limit: int, upload: bool = False):
+        what = "the upload is larger than this server's limit" if upload else "the request body is larger than the limit"
+        super().__init__(413, "payload_too_large", f"{what} of {_mb(limit)}", {"limit_bytes": limit})
 
 
 def _mb(n: int) -> str:
@@ -83,13 +83,16 @@ class BodyLimit:
 
     def __init__(self, app, upload_limit: int, other_limit: int):
         self.app = app
-        self.upload_limit = upload_limit + 1024 * 1024   # multipart framing and other fields
+        self.upload_file_limit = upload_limit            # what the message names
+        self.upload_limit = upload_limit + 64 * 1024     # multipart framing and other fields
         self.other_limit = other_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
-        limit = self.upload_limit if scope["path"].rstrip("/") == UPLOAD_PATH else self.other_limit
+        upload = scope["path"].rstrip("/") == UPLOAD_PATH
+        limit = self.upload_limit if upload else self.other_limit
+        shown = self.upload_file_limit if upload else limit
         for k, v in scope.get("headers", []):
             if k == b"content-length":
                 try:
@@ -97,7 +100,7 @@ class BodyLimit:
                 except ValueError:
                     n = 0
                 if n > limit:
-                    return await _refuse(send, limit)
+                    return await _refuse(send, BodyTooLarge(shown, upload))
         seen = 0
 
         async def limited_receive():
@@ -106,13 +109,12 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge(limit)
+                    raise BodyTooLarge(shown, upload)
             return message
         return await self.app(scope, limited_receive, send)
 
 
-async def _refuse(send, limit: int) -> None:
-    exc = BodyTooLarge(limit)
+async def _refuse(send, exc: BodyTooLarge) -> None:
     body = json.dumps(error_body(exc.code, exc.message, exc.details)).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 def noop() -> None:
-    from . import worker  # noqa: F401  (already imported in the fork server)
+    from . import worker  # noqa: F401  (imported already in the fork server; a no-op there)
 
 
 def task_entry(conn, name: str, args: tuple) -> None:

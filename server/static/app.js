@@ -512,7 +512,7 @@
     const maxC = Math.max.apply(null, h.counts) || 1;
     const xs = (v) => box.l + (v - lo) / span * (box.r - box.l);
     const ys = (c) => box.b - c / maxC * (box.b - box.t);
-    axes(ctx, box, niceTicks(lo, hi, 5), xs, niceTicks(0, maxC, 4), ys, fmtInt);
+    axes(ctx, box, niceTicks(lo, hi, 6), xs, niceTicks(0, maxC, 4), ys, fmtInt);
     ctx.fillStyle = "#2e75b6";
     for (let i = 0; i < h.counts.length; i++) {
       const x0 = xs(h.edges[i]), x1 = xs(h.edges[i + 1]);
@@ -536,7 +536,7 @@
     const span = hi > lo ? hi - lo : 1;
     const xs = (v) => box.l + (v - lo) / span * (box.r - box.l);
     const ys = (p) => box.b - p * (box.b - box.t);
-    axes(ctx, box, niceTicks(lo, hi, 5), xs, [0, 0.25, 0.5, 0.75, 1], ys, (p) => (100 * p).toFixed(0) + "%");
+    axes(ctx, box, niceTicks(lo, hi, 6), xs, [0, 0.25, 0.5, 0.75, 1], ys, (p) => (100 * p).toFixed(0) + "%");
     ctx.strokeStyle = "#2e75b6";
     ctx.lineWidth = 2;
     ctx.beginPath();
