@@ -17,7 +17,7 @@ from engine.check import check_path, workbook_paths
 from engine.parser import ast as A
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+from tests.corpus_path import CORPUS  # noqa: E402
 BASELINE = Path(__file__).with_name("conformance_baseline.json")
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")

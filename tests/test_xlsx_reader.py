@@ -18,7 +18,7 @@ from engine.xlsx.refs import MAX_COLS, col_to_index, index_to_col, parse_cell_re
 from tests.xlsx_fixtures import (MAIN_NS, R_NS, XML_DECL, build_workbook, patch_declared_size,
                                  relationships, workbook_parts, worksheet, write_package)
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from tests.corpus_path import CORPUS  # noqa: E402
 
 
 def rows(*row_xml: str) -> str:
