@@ -225,9 +225,18 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
              outputs: list[str] | None = None, chunk_size: int | None = None,
              progress: Callable[[int, int, float], None] | None = None,
              simulation_index: int = 0, hdr_entity: int = 1,
-             converge: float | None = None) -> SimulationResult:
+             converge: float | None = None, backend: str = "auto", keep_inputs: bool = True,
+             cluster: Any = None) -> SimulationResult:
     """Run ``n`` iterations; returns the per-iteration inputs and outputs and
     their statistics.  Ctrl-C stops between chunks and keeps what was done.
+
+    ``backend``: "numpy", "numba" or "cupy" run the compiled plan
+    (engine.compile); "interpreter" evaluates the model itself per chunk;
+    "auto" compiles when it can (GPU, else Numba for large runs, else NumPy)
+    and falls back to the interpreter, saying why in ``warnings``.
+    ``keep_inputs=False`` keeps only the outputs (memory for very long runs).
+    ``cluster``: a Dask scheduler address ("tcp://host:8786") or Client that
+    runs the chunks (compiled plans only).
 
     ``converge``: stop early once every output's mean is known within this
     relative tolerance (half-width of its 95% confidence interval divided by
@@ -250,7 +259,12 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
            for inp in plan.inputs]
     source = UniformSource(sampling, seed, n, ids, [inp.seed for inp in plan.inputs], hdr_entity,
                            block_transform=_correlator(plan))
-    chunk = chunk_size or default_chunk(model, n)
+    from ..compile.runner import default_chunk as compiled_chunk, prepare
+    compiled, notes = prepare(model, plan, source, "auto" if cluster is not None and backend == "interpreter"
+                              else backend, n)
+    plan.warnings.extend(notes)
+    chunk = chunk_size or (compiled_chunk(compiled.program, n, compiled.backend) if compiled
+                           else default_chunk(model, n))
     if converge and not chunk_size:
         chunk = max(1000, min(chunk, n // 20 or 1))
     converged = False
@@ -261,22 +275,41 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
     done = 0
     interrupted = False
     try:
+        if cluster is not None and compiled is not None and not converge:
+            from ..compile.cluster import run_on_cluster
+            for _s, stop, xs, series in run_on_cluster(cluster, compiled, n, chunk, keep_inputs, progress):
+                for i in range(len(plan.inputs) if keep_inputs else 0):
+                    in_parts[i].append(xs[i])
+                for j, (y, nerr) in enumerate(series):
+                    out_parts[j].append(y)
+                    errors[j] += nerr
+                done = stop
+        elif cluster is not None:
+            plan.warnings.append("--cluster needs a compiled plan without --converge: ran on this machine")
         while done < n:
             stop = min(n, done + chunk)
-            u = source.draws(done, stop)
-            state = SimulationState(plan, u)
-            model.simulation = state
-            model.calculate(n_scenarios=stop - done)
             m = stop - done
-            for i, inp in enumerate(plan.inputs):
-                x = state.captured.get(i)
-                if x is None:   # input not evaluated (e.g. an IF branch not taken)
-                    x = np.full(m, np.nan)
-                in_parts[i].append(np.array(x, dtype=float))
-            for j, (key, _name) in enumerate(plan.outputs):
-                series, nerr = _as_float_series(model.cell_value(*key), m)
-                out_parts[j].append(np.array(series, dtype=float))
-                errors[j] += nerr
+            if compiled is not None:
+                xs, series = compiled.run(done, stop)
+                for i in range(len(plan.inputs) if keep_inputs else 0):
+                    in_parts[i].append(xs[i])
+                for j, (y, nerr) in enumerate(series):
+                    out_parts[j].append(y)
+                    errors[j] += nerr
+            else:
+                u = source.draws(done, stop)
+                state = SimulationState(plan, u)
+                model.simulation = state
+                model.calculate(n_scenarios=stop - done)
+                for i, inp in enumerate(plan.inputs if keep_inputs else []):
+                    x = state.captured.get(i)
+                    if x is None:   # input not evaluated (e.g. an IF branch not taken)
+                        x = np.full(m, np.nan)
+                    in_parts[i].append(np.array(x, dtype=float))
+                for j, (key, _name) in enumerate(plan.outputs):
+                    series, nerr = _as_float_series(model.cell_value(*key), m)
+                    out_parts[j].append(np.array(series, dtype=float))
+                    errors[j] += nerr
             done = stop
             if progress:
                 progress(done, n, time.perf_counter() - t0)
@@ -287,6 +320,8 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
         interrupted = True
     finally:
         model.simulation = None
+        if compiled is not None:
+            compiled.close()
     elapsed = time.perf_counter() - t0
     result = SimulationResult(
         path=str(model.path), iterations=done, requested=n, seed=seed, sampling=sampling, seconds=elapsed,
@@ -298,6 +333,8 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
                               errors[j], key)
                  for j, (key, name) in enumerate(plan.outputs)],
         input_keys=[inp.key for inp in plan.inputs], converged=converged)
+    result.backend = compiled.backend_name if compiled is not None else "interpreter"
+    result.compiled = compiled.program.describe() if compiled is not None else None
     # statistics cells (GF.MEAN, RiskMean...) now read the results
     model.simulation_results = result
     model.calculate()
