@@ -73,6 +73,9 @@ class Model:
         self._state: dict[tuple[int, int, int], int] = {}
         self._range_cache: dict[tuple, Array] = {}
         self._cache_ranges = True
+        # cell -> value (or Vec) read instead of the cell's constant or formula:
+        # decision variables during optimization (engine.optimize)
+        self.overrides: dict[tuple[int, int, int], Any] = {}
 
     # --- reading ---------------------------------------------------------------
 
@@ -372,6 +375,10 @@ class Model:
 
     def cell_value(self, s: int, r: int, c: int) -> Any:
         key = (s, r, c)
+        if self.overrides:
+            ov = self.overrides.get(key)
+            if ov is not None:
+                return ov
         f = self.formulas.get(key)
         if f is not None:
             st = self._state.get(key)
@@ -598,6 +605,11 @@ class Model:
         """Monte Carlo simulation; see engine.montecarlo.simulate."""
         from .montecarlo.simulate import simulate
         return simulate(self, n, **kw)
+
+    def solve(self, sheet: str | None = None, **kw):
+        """Solve the sheet's Excel Solver model (or a declared one); see engine.optimize.solve."""
+        from .optimize import solve
+        return solve(self, sheet, **kw)
 
     def cells(self) -> Iterator[tuple[str, Any]]:
         """(address, value) of every non-empty cell, sheet by sheet, row-major."""
