@@ -597,6 +597,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(target, media_type="image/png")
 
     app.include_router(api)
+    from .addin_routes import router as addin_router; app.include_router(addin_router)  # noqa: E702 (Excel add-in)
     return app
 
 
