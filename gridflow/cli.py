@@ -183,7 +183,8 @@ def cmd_simulate(args) -> int:
     bar = None if args.quiet else ProgressBar()
     try:
         result = model.simulate(args.iterations, seed=args.seed, sampling=args.sampling, outputs=args.outputs,
-                                chunk_size=args.chunk, progress=bar, converge=args.converge)
+                                chunk_size=args.chunk, progress=bar, converge=args.converge,
+                                backend=args.backend, cluster=args.cluster)
     except SimulationError as exc:
         print(f"gridflow: {exc}", file=sys.stderr)
         return 2
@@ -203,7 +204,7 @@ def cmd_simulate(args) -> int:
         export_library(result, args.sip, version=args.sip_version)
     if args.json:
         json.dump({"iterations": result.iterations, "seed": result.seed, "sampling": result.sampling,
-                   "seconds": result.seconds, "interrupted": result.interrupted,
+                   "seconds": result.seconds, "backend": getattr(result, "backend", "interpreter"), "interrupted": result.interrupted,
                    "statistics": result.statistics(),
                    "sensitivity": {o.name: result.sensitivity(o.name) for o in result.outputs},
                    "statistic_cells": {k: _json_value(v) for k, v in result.statistic_cells.items()}},
@@ -211,7 +212,8 @@ def cmd_simulate(args) -> int:
         print()
         return 0
     print(f"{result.path}: {result.iterations:,} iterations ({result.sampling}, seed {result.seed}) "
-          f"in {result.seconds:.2f}s, {len(result.inputs)} random inputs, {len(result.outputs)} outputs")
+          f"in {result.seconds:.2f}s, {len(result.inputs)} random inputs, {len(result.outputs)} outputs, "
+          f"backend {getattr(result, 'backend', 'interpreter')}")
     print(result.summary_table())
     for o in result.outputs[:6]:
         sens = result.sensitivity(o.name)[:5]
@@ -240,7 +242,8 @@ def _simulate_table(model, sims: int, args) -> int:
         bar = None if args.quiet else ProgressBar(f"simulation {k + 1}/{sims}")
         try:
             result = model.simulate(args.iterations, seed=seed, sampling=args.sampling, outputs=args.outputs,
-                                    chunk_size=args.chunk, progress=bar, simulation_index=k)
+                                    chunk_size=args.chunk, progress=bar, simulation_index=k,
+                                    backend=args.backend, cluster=args.cluster)
         except SimulationError as exc:
             print(f"gridflow: {exc}", file=sys.stderr)
             return 2
@@ -318,6 +321,22 @@ def cmd_templates(args) -> int:
     return 0
 
 
+def cmd_waterfall(args) -> int:
+    from engine.finance.cli import main as finance_main
+    return finance_main(args)
+
+
+def cmd_addin(args) -> int:
+    from udfs.generate import main as generate_main
+    argv = ["--base-url", args.base_url] + (["--check"] if args.action == "check" else [])
+    return generate_main(argv)
+
+
+def cmd_solve(args) -> int:
+    from engine.optimize.cli import run_solve
+    return run_solve(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gridflow", description="Spreadsheet-native finance engine.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -349,7 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--chunk", type=int, default=None, help="iterations evaluated at once")
     m.add_argument("--converge", type=float, default=None, metavar="TOL",
                    help="stop once every output mean is within TOL (relative, 95%% confidence); -n is the maximum")
-    m.add_argument("--backend", choices=["numpy"], default="numpy")
+    m.add_argument("--backend", choices=["auto", "numpy", "numba", "cupy", "interpreter"], default="auto",
+                   help="compiled backend (auto: GPU if present, else Numba/NumPy; interpreter: no compilation)")
+    m.add_argument("--cluster", metavar="ADDR", default=None,
+                   help="Dask scheduler (tcp://host:8786) that runs the chunks")
     m.add_argument("--json", action="store_true")
     m.add_argument("--no-png", action="store_true", help="skip the PNG charts next to the report")
     m.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -384,9 +406,43 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--dir", default=None, help="output folder (default: workbooks/)")
     t.set_defaults(func=cmd_templates)
 
+    wf = sub.add_parser("waterfall", help="equity/film waterfalls, film incentives and capital stacks (JSON specs)")
+    wf.add_argument("kind", choices=["re", "film", "incentives", "stacks", "policies"])
+    wf.add_argument("spec", nargs="?", help="JSON spec file or literal (engine/finance/jobs.py); default: a reference example")
+    wf.add_argument("-n", "--iterations", type=int, default=None, help="Monte Carlo scenarios")
+    wf.add_argument("--seed", type=int, default=None)
+    wf.add_argument("--as-of", default=None, help="date of the incentive records to use (YYYY-MM-DD)")
+    wf.add_argument("--budget", type=float, default=None, help="stacks: the production budget")
+    wf.add_argument("--frontier", metavar="X,Y", default=None, help="stacks: Pareto frontier of two criteria")
+    wf.add_argument("--optimize", metavar="PERSPECTIVE", default=None, help="stacks: search the best allocation")
+    wf.add_argument("--json", action="store_true")
+    wf.set_defaults(func=cmd_waterfall)
+
+    so = sub.add_parser("solve", help="solve the workbook's Excel Solver model (or a real-estate module)")
+    so.add_argument("book", nargs="?", help="workbook (.xlsx/.xlsm) holding a Solver model or GF.DECISION cells")
+    so.add_argument("--sheet", default=None, help="the sheet whose model to solve (default: the first with one)")
+    so.add_argument("--all", action="store_true", help="solve every sheet's model")
+    so.add_argument("--out", metavar="SOLVED.xlsx", help="copy with the solution and Answer/Sensitivity reports")
+    so.add_argument("--engine", choices=["highs", "ortools", "scipy"], default="highs", help="LP/MILP solver")
+    so.add_argument("--method", choices=["simplex", "grg", "evolutionary"], default=None,
+                    help="force a solving method (default: the model's; linear models go to the LP solver)")
+    so.add_argument("--model", metavar="MODEL.json", default=None, help="declare the model in JSON")
+    so.add_argument("--module", default=None,
+                    help="run a module instead: deal_picker, debt_stack, capex_phasing or leasing_mix")
+    so.add_argument("--input", metavar="FILE", help="module data: JSON (or a CSV of deals for deal_picker)")
+    so.add_argument("--what-if", nargs="+", metavar="FIELD=VALUE", help="re-solve with these inputs and diff")
+    so.add_argument("--json", action="store_true")
+    so.set_defaults(func=cmd_solve)
+
     f = sub.add_parser("functions", help="the function coverage report")
     f.add_argument("--json", action="store_true")
     f.set_defaults(func=cmd_functions)
+
+    a = sub.add_parser("addin", help="generate the Excel add-in files from the function registry")
+    a.add_argument("action", choices=["build", "check"], help="build: write addin/ and udfs/xlwings_udfs.py; "
+                                                              "check: fail when they are stale")
+    a.add_argument("--base-url", default="https://localhost:8000", help="HTTPS address serving the add-in")
+    a.set_defaults(func=cmd_addin)
     return p
 
 

@@ -135,7 +135,11 @@ def build_montecarlo_dcf(path: Path) -> Path:
     return path
 
 
-TEMPLATES = {"montecarlo_dcf.xlsx": build_montecarlo_dcf}
+from workbooks.optimize_templates import TEMPLATES as OPTIMIZE_TEMPLATES  # noqa: E402
+
+from workbooks.finance_templates import FINANCE_TEMPLATES  # noqa: E402
+
+TEMPLATES = {"montecarlo_dcf.xlsx": build_montecarlo_dcf, **OPTIMIZE_TEMPLATES, **FINANCE_TEMPLATES}
 
 
 def build_all(folder: str | Path | None = None) -> list[Path]:
