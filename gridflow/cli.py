@@ -308,9 +308,44 @@ def cmd_serve(args) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         print(f"gridflow: warning: serving on {args.host} without --token: anyone who can reach this port "
               f"can upload workbooks and run jobs", file=sys.stderr)
-    print(f"GridFlow server on http://{args.host}:{args.port}/ (data in {settings.data_dir}, "
+    ssl = {}
+    scheme = "http"
+    if args.https or args.cert or args.key:
+        if bool(args.cert) != bool(args.key):
+            print("gridflow: --cert and --key go together", file=sys.stderr)
+            return 2
+        if args.cert:
+            ssl = {"ssl_certfile": args.cert, "ssl_keyfile": args.key}
+        else:
+            from server.certs import ensure_certificates
+            paths, done = ensure_certificates(args.certs_dir)
+            for line in done:
+                if not line.startswith("the localhost certificate is valid"):
+                    print(f"gridflow: {line}", file=sys.stderr)
+            ssl = {"ssl_certfile": str(paths.cert), "ssl_keyfile": str(paths.key)}
+        for f in ssl.values():
+            if not Path(f).is_file():
+                print(f"gridflow: no such file: {f}", file=sys.stderr)
+                return 2
+        scheme = "https"
+    host_shown = "localhost" if scheme == "https" and args.host in ("127.0.0.1", "::1") else args.host
+    print(f"GridFlow server on {scheme}://{host_shown}:{args.port}/ (data in {settings.data_dir}, "
           f"{settings.max_jobs} job(s) at once; API docs at /docs)", file=sys.stderr, flush=True)
-    run(settings, host=args.host, port=args.port, log_level=args.log_level)
+    run(settings, host=args.host, port=args.port, log_level=args.log_level, **ssl)
+    return 0
+
+
+def cmd_certs(args) -> int:
+    from server.certs import ensure_certificates, trust_instructions
+    try:
+        paths, done = ensure_certificates(args.dir, renew=args.renew)
+    except (ValueError, OSError) as exc:
+        print(f"gridflow: {exc}", file=sys.stderr)
+        return 2
+    for line in done:
+        print(line)
+    print()
+    print(trust_instructions(paths))
     return 0
 
 
@@ -400,7 +435,18 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--addin-origin", action="append", metavar="ORIGIN",
                     help="origin allowed by CORS (the Office add-in's; repeatable; default https://localhost:3000)")
     sv.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    sv.add_argument("--https", action="store_true",
+                    help="serve HTTPS with the localhost certificate of 'gridflow certs' (made when missing)")
+    sv.add_argument("--certs-dir", default=None, help="folder of the local CA and certificate "
+                                                      "(default: DATA/certs of $GRIDFLOW_DATA or ~/.local/share/gridflow)")
+    sv.add_argument("--cert", default=None, help="your own certificate (PEM) instead; with --key")
+    sv.add_argument("--key", default=None, help="the private key (PEM) of --cert")
     sv.set_defaults(func=cmd_serve)
+
+    ce = sub.add_parser("certs", help="make a local CA and a localhost HTTPS certificate for the Excel add-in")
+    ce.add_argument("--dir", default=None, help="where to keep them (default: ~/.local/share/gridflow/certs)")
+    ce.add_argument("--renew", action="store_true", help="re-issue the localhost certificate now (the CA is kept)")
+    ce.set_defaults(func=cmd_certs)
 
     t = sub.add_parser("templates", help="(re)build the template workbooks")
     t.add_argument("--dir", default=None, help="output folder (default: workbooks/)")

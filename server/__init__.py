@@ -18,10 +18,13 @@ def create_app(settings: Settings | None = None):
     return _create(settings)
 
 
-def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info") -> None:
-    """Serve until interrupted (Ctrl-C / SIGTERM stop running jobs, which are marked interrupted)."""
+def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info",
+        ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> None:
+    """Serve until interrupted (Ctrl-C / SIGTERM stop running jobs, which are marked interrupted).
+    With a certificate and key, serve HTTPS (what the Office add-in needs)."""
     import uvicorn
     app = create_app(settings)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=3,
-                            access_log=log_level == "debug", server_header=False)
+                            access_log=log_level == "debug", server_header=False,
+                            ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     uvicorn.Server(config).run()
