@@ -20,6 +20,8 @@ def _fmt(v) -> str:
     if isinstance(v, float):
         if abs(v) >= 1e30:
             return "1E+30" if v > 0 else "-1E+30"
+        if v == 0:
+            v = 0.0        # no "-0" for a solver's negative zero
         return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.2f}"
     return str(v)
 

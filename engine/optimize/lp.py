@@ -142,10 +142,38 @@ def _row_bounds(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
     return lo.astype(float), hi.astype(float)
 
 
+_HIGHS_BANNER_SHOWN = False
+
+
+def new_highs():
+    """A quiet HiGHS instance.  The library prints its banner on the C-level
+    stdout when the first instance is made, before any option can turn output
+    off; that would corrupt ``--json`` output, so the first construction runs
+    with file descriptor 1 pointed at /dev/null."""
+    global _HIGHS_BANNER_SHOWN
+    import os
+    import sys
+    import highspy
+    if _HIGHS_BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _HIGHS_BANNER_SHOWN = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def _highs(lp: LinearProgram, time_limit=None, mip_gap=None, relax=False, iteration_limit=None):
     import highspy
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     if time_limit:
         h.setOptionValue("time_limit", float(time_limit))
     if mip_gap is not None:
