@@ -21,6 +21,8 @@ from typing import Callable
 import numpy as np
 from scipy import special, stats
 
+from .fastdraw import normal_ppf
+
 EPS = 1e-12
 
 
@@ -65,7 +67,7 @@ def _need(cond: bool, msg: str):
 # --- continuous, closed form or scipy ------------------------------------------------
 
 _register(Dist("NORMAL", ["mean", "sd"],
-               ppf=lambda u, m, s: m + s * special.ndtri(_clip(u)),
+               ppf=lambda u, m, s: normal_ppf(u, m, s, EPS),
                mean=lambda m, s: m,
                cdf=lambda x, m, s: special.ndtr((x - m) / s),
                check=lambda m, s: _need(np.all(np.asarray(s) >= 0), "sd must be >= 0"),
@@ -96,7 +98,7 @@ def _lognorm_musigma(mean, sd):
 
 def _lognormal_ppf(u, mean, sd):
     mu, sigma = _lognorm_musigma(mean, sd)
-    return np.exp(mu + sigma * special.ndtri(_clip(u)))
+    return np.exp(normal_ppf(u, mu, sigma, EPS))
 
 
 def _lognormal_cdf(x, mean, sd):
@@ -111,7 +113,7 @@ _register(Dist("LOGNORMAL", ["mean", "sd"], ppf=_lognormal_ppf, mean=lambda m, s
                scipy=lambda m, s: stats.lognorm(_lognorm_musigma(m, s)[1], scale=np.exp(_lognorm_musigma(m, s)[0]))))
 
 _register(Dist("LOGNORMAL2", ["mu", "sigma"],
-               ppf=lambda u, mu, sg: np.exp(mu + sg * special.ndtri(_clip(u))),
+               ppf=lambda u, mu, sg: np.exp(normal_ppf(u, mu, sg, EPS)),
                mean=lambda mu, sg: math.exp(mu + sg * sg / 2),
                cdf=lambda x, mu, sg: special.ndtr((np.log(np.maximum(x, 1e-300)) - mu) / sg) * (np.asarray(x) > 0),
                check=lambda mu, sg: _need(np.all(np.asarray(sg) > 0), "sigma must be > 0"),

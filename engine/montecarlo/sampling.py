@@ -5,7 +5,9 @@ own stream keyed by (seed, input id, block number).  Evaluation chunks only
 slice these blocks, so a seed gives identical draws whatever the chunk size,
 backend or machine; and because an input's stream depends on its own id (a
 hash of its cell and position), adding an input elsewhere does not change the
-draws of the others.  Latin hypercube strata are complete within each block.
+draws of the others.  Latin hypercube strata are complete within each block.  Plain and Latin
+hypercube streams are SplitMix64 keyed per (seed, input, block), generated
+by the compiled kernels of :mod:`.fastdraw`.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import zlib
 
 import numpy as np
 from scipy.stats import qmc
+
+from .fastdraw import block_key, stratified_uniforms
 
 BLOCK = 65536
 METHODS = ("mc", "lhs", "sobol", "hdr")
@@ -77,11 +81,7 @@ class UniformSource:
                                             self.seed, 0)
                     continue
                 entropy = self.seed if own_seed is None else int(own_seed)
-                rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(iid, b))))
-                if self.method == "lhs":
-                    out[:, j] = (rng.permutation(m) + rng.random(m)) / m
-                else:
-                    out[:, j] = rng.random(m)
+                out[:, j] = stratified_uniforms(block_key(entropy, iid, b), m, self.method == "lhs")
         if self.block_transform is not None and m > 0:
             out = self.block_transform(out, b)
         self._cache = {b: out}   # keep one block: memory bounded by BLOCK x inputs
