@@ -82,7 +82,7 @@ class Instr:
 class InputSpec:
     """How one random input of the simulation plan is drawn."""
     index: int
-    kind: str                   # "dist", "rand", "randbetween", "nan" (locked/erroneous: not recorded)
+    kind: str                   # "dist", "rand", "randbetween", "uniform" (RANDARRAY), "nan" (locked/erroneous)
     dist: str | None = None     # DISTRIBUTIONS key
     params: list = field(default_factory=list)
     truncate: tuple | None = None

@@ -86,8 +86,10 @@ def _same_shape(nodes: list) -> None:
 
 
 class Lowerer:
-    def __init__(self, model, cone: set, builder: ir.Builder, inputs_by_node: dict):
+    def __init__(self, model, cone: set, builder: ir.Builder, inputs_by_node: dict,
+                 array_inputs: dict | None = None):
         self.model = model
+        self.array_inputs = array_inputs or {}   # RANDARRAY: id(call node) -> its element inputs (row-major)
         self.g = model.graph
         self.cone = cone
         self.b = builder
@@ -356,6 +358,12 @@ class Lowerer:
                             raise CompileError(f"{self.where}: a range mixing numbers and logicals "
                                                f"over random values")
                 continue
+            if isinstance(args[0], A.Call) and args[0].name == "RANDARRAY":
+                if not all(isinstance(a, A.Call) and a.name == "RANDARRAY" for a in args):
+                    raise _Split()
+                for j, slots in enumerate(self.randarray_slots(args)):
+                    lists[j].extend(slots)
+                continue
             v = self.scalar(args, cells)
             if v.typ == "text" and not direct_text:
                 v = self.num(v)
@@ -368,6 +376,16 @@ class Lowerer:
                 lists[j].append(int(v.slots[j]))
         return lists
 
+    def randarray_slots(self, nodes: list) -> list[list[int]]:
+        """Per member, the input slots of a RANDARRAY call's elements (row-major)."""
+        out = []
+        for n in nodes:
+            elems = self.array_inputs.get(id(n))
+            if not elems:
+                raise CompileError(f"{self.where}: RANDARRAY not in the simulation plan")
+            out.append([self.b.input(inp.index) for inp in elems])
+        return out
+
     def listop(self, code: int, lists: list[list[int]], args: list[Val] | None = None,
                typ: str = "num") -> Val:
         out = self.b.emit(code, [a.slots for a in (args or [])], lists=lists, m=len(lists))
@@ -377,6 +395,13 @@ class Lowerer:
         n0 = nodes[0]
         name = n0.name
         m = len(nodes)
+        if n0.name == "RANDARRAY":
+            # one value: a 1x1 RANDARRAY (several values are compiled in aggregates, see entries)
+            lists = self.randarray_slots(nodes)
+            if any(len(x) != 1 for x in lists):
+                raise CompileError(f"{self.where}: RANDARRAY of several values is compiled only as a direct "
+                                   f"argument of an aggregate (SUM, AVERAGE, MIN, MAX...)")
+            return Val(np.array([x[0] for x in lists], dtype=np.int64), "num")
         if F.is_random_call(n0):
             slots = []
             for n in nodes:

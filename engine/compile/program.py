@@ -22,6 +22,10 @@ def compile_plan(model, plan) -> ir.Program:
     g = model.build_graph()
     _check_static_references(model)
     inputs_by_node = {id(inp.node): inp for inp in plan.inputs}
+    array_inputs: dict[int, list] = {}      # RANDARRAY: one input per element
+    for inp in plan.inputs:
+        if getattr(inp, "element", None) is not None:
+            array_inputs.setdefault(id(inp.node), []).append(inp)
     sources = {inp.key for inp in plan.inputs if not inp.lock}
     cone = C.stochastic_cone(g, sources)
     out_keys = [k for k, _ in plan.outputs]
@@ -39,7 +43,7 @@ def compile_plan(model, plan) -> ir.Program:
         rk = group_key(f.node, k[1], k[2])
         groups.setdefault((lev[k], rk), []).append(k)
     b = ir.Builder(len(plan.inputs))
-    lw = Lowerer(model, cone, b, inputs_by_node)
+    lw = Lowerer(model, cone, b, inputs_by_node, array_inputs)
     for (level, _rk), keys in sorted(groups.items(), key=lambda kv: (kv[0][0], min(kv[1]))):
         keys.sort()
         _lower_group(model, lw, keys)
@@ -133,6 +137,15 @@ def _input_spec(model, lw: Lowerer, inp) -> ir.InputSpec:
         return spec
     call = inp.node
     ctx = EvalContext(model, *inp.key)
+    if call.name == "RANDARRAY":
+        if any(lw.flag(a, inp.key) for a in call.args):
+            raise CompileError(f"{inp.address}: RANDARRAY arguments depend on random cells")
+        try:
+            lo, hi, whole = F.randarray_bounds(call, ctx)
+        except XLError:
+            return spec     # #VALUE! in every scenario
+        spec.kind, spec.lo, spec.hi = ("randbetween" if whole else "uniform"), float(lo), float(hi)
+        return spec
     if call.name in ("RAND", "RANDBETWEEN"):
         if call.name == "RAND":
             spec.kind = "rand"

@@ -27,6 +27,8 @@ def draw(spec: ir.InputSpec, u: np.ndarray) -> np.ndarray:
     """Values of one input from its uniforms (as the interpreter samples them)."""
     if spec.kind == "rand":
         return u.copy()
+    if spec.kind == "uniform":          # RANDARRAY's elements: min + u * (max - min)
+        return spec.lo + u * (spec.hi - spec.lo)
     if spec.kind == "randbetween":
         return np.minimum(spec.lo + np.floor(u * (spec.hi - spec.lo + 1)), spec.hi)
     if spec.kind != "dist":

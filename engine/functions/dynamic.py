@@ -288,19 +288,35 @@ def SEQUENCE(ctx, rows, cols=_OMIT, start=_OMIT, step=_OMIT):
     return Array([[s + (i * c + j) * d for j in range(c)] for i in range(r)])
 
 
-@function("RANDARRAY", "raw?, raw?, raw?, raw?, raw?", category="dynamic", array_result=True,
-          context=True, volatile=True)
-def RANDARRAY(ctx, rows=_OMIT, cols=_OMIT, lo=_OMIT, hi=_OMIT, integer=_OMIT):
-    """An array of random numbers (optionally whole numbers) in [lo, hi]."""
+def randarray_shape(ctx, rows: Any = _OMIT, cols: Any = _OMIT) -> tuple[int, int]:
+    """RANDARRAY's rows x cols from its evaluated arguments (raises XLError)."""
     r, c = _dim(ctx, rows), _dim(ctx, cols)
+    _check_size(r, c)
+    return r, c
+
+
+def randarray_bounds(ctx, lo: Any = _OMIT, hi: Any = _OMIT, integer: Any = _OMIT) -> tuple[float, float, bool]:
+    """RANDARRAY's (min, max, whole) from its evaluated arguments; #VALUE!
+    (raised) when min > max or, for whole numbers, a bound is not whole."""
     a, b = _num_or(ctx, lo, 0.0), _num_or(ctx, hi, 1.0)
     whole = _opt_bool(ctx, integer, False)
     if a > b:
-        return VALUE
+        raise VALUE.with_message("RANDARRAY: min is greater than max")
+    if whole and (a != int(a) or b != int(b)):
+        raise VALUE.with_message("RANDARRAY: whole numbers need whole bounds")
+    return a, b, whole
+
+
+@function("RANDARRAY", "raw?, raw?, raw?, raw?, raw?", category="dynamic", array_result=True,
+          context=True, volatile=True)
+def RANDARRAY(ctx, rows=_OMIT, cols=_OMIT, lo=_OMIT, hi=_OMIT, integer=_OMIT):
+    """An array of random numbers (optionally whole numbers) in [lo, hi].
+    (In a Monte Carlo simulation each element is a random input instead:
+    engine.montecarlo.functions.)"""
+    r, c = _dim(ctx, rows), _dim(ctx, cols)
+    a, b, whole = randarray_bounds(ctx, lo, hi, integer)
     _check_size(r, c)
     if whole:
-        if a != int(a) or b != int(b):
-            return VALUE
         return Array([[float(random.randint(int(a), int(b))) for _ in range(c)] for _ in range(r)])
     return Array([[a + random.random() * (b - a) for _ in range(c)] for _ in range(r)])
 
@@ -628,9 +644,11 @@ def ISOMITTED(v):
     return v is MISSING
 
 
-@function("ANCHORARRAY", "raw", category="dynamic", array_result=True, context=True)
+@function("ANCHORARRAY", "ref", category="dynamic", array_result=True, context=True)
 def ANCHORARRAY(ctx, ref):
-    """The spilled range of a dynamic-array formula (the A1# operator)."""
+    """The spilled range of a dynamic-array formula (the A1# operator).  (A
+    reference parameter: the range is never lifted over scenarios, so A1# of
+    a per-scenario spill is the range itself, as for the # operator.)"""
     return ctx.model.resolve_spill(ref)
 
 

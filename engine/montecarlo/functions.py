@@ -98,9 +98,12 @@ def is_output(name: str) -> bool:
     return canonical(name) in OUTPUTS
 
 
+EXCEL_RANDOM = ("RAND", "RANDBETWEEN", "RANDARRAY")
+
+
 def is_random_call(node: A.Node) -> bool:
     return isinstance(node, A.Call) and (distribution_of(node.name) is not None
-                                         or node.name in ("RAND", "RANDBETWEEN"))
+                                         or node.name in EXCEL_RANDOM)
 
 
 # --- evaluating a distribution call ------------------------------------------------------------
@@ -294,6 +297,111 @@ def _eval_rand(node: A.Call, ctx: EvalContext) -> Any:
     return Vec(x)
 
 
+def randarray_size(node: A.Call, ctx: EvalContext) -> tuple[int, int]:
+    """RANDARRAY's rows x cols as evaluated now (raises XLError)."""
+    from ..functions.dynamic import _dim
+    if len(node.args) > 5:
+        raise VALUE.with_message("RANDARRAY takes 0..5 arguments")
+    vals = [evaluate(a, ctx) for a in node.args[:2]]
+    while len(vals) < 2:
+        vals.append(MISSING)
+    return _dim(ctx, vals[0]), _dim(ctx, vals[1])
+
+
+def randarray_bounds(node: A.Call, ctx: EvalContext) -> tuple[float, float, bool]:
+    """RANDARRAY's fixed (min, max, whole); raises XLError (#VALUE! when
+    min > max, or when whole numbers are asked for between bounds that are not)."""
+    from ..functions.dynamic import randarray_bounds as bounds
+    vals = [evaluate(a, ctx) for a in node.args[2:5]]
+    while len(vals) < 3:
+        vals.append(MISSING)
+    for v in vals:
+        if isinstance(ctx.to_scalar_or_array(v), Vec):
+            raise VALUE.with_message("RANDARRAY: bounds depend on random cells")
+    return bounds(ctx, *vals)
+
+
+def _per_scenario_number(ctx: EvalContext, v: Any, default: float, n: int):
+    """A bound as a float or a per-scenario float array, with the scenarios
+    where it is not a number (None when there are none)."""
+    v = ctx.to_scalar_or_array(v)
+    if isinstance(v, Array):
+        v = v.data[0][0]
+    if v is MISSING:
+        return default, None
+    if not isinstance(v, Vec):
+        return coerce.to_number(v), None      # an error or text raises for every scenario
+    if v.data.dtype != object:
+        return v.data.astype(float), None
+    out = np.full(n, np.nan)
+    bad = np.zeros(n, dtype=bool)
+    for i, x in enumerate(v.data):
+        try:
+            out[i] = coerce.to_number(x)
+        except XLError:
+            bad[i] = True
+    return out, bad
+
+
+def _eval_randarray(node: A.Call, ctx: EvalContext) -> Any:
+    """RANDARRAY(rows, cols, min, max, whole) in a simulation: an array of
+    random inputs (one uniform stream per element, planned by
+    plan_simulation), each element a per-scenario vector; outside a
+    simulation, Excel's volatile random array."""
+    sim = ctx.model.simulation
+    planned = sim.array_inputs(node) if sim is not None and hasattr(sim, "array_inputs") else None
+    if not planned:
+        return _plain_call(node, ctx)
+    rows, cols, indices = planned
+    n = sim.u.shape[0]
+    vals = [evaluate(a, ctx) for a in node.args[2:5]]
+    while len(vals) < 3:
+        vals.append(MISSING)
+    bad = None
+    try:
+        if any(isinstance(ctx.to_scalar_or_array(v), Vec) for v in vals):
+            from ..functions.dynamic import _opt_bool
+            whole_v = ctx.to_scalar_or_array(vals[2])
+            if isinstance(whole_v, Vec):
+                return VALUE.with_message("RANDARRAY: whole_number cannot be random")
+            whole = _opt_bool(ctx, vals[2], False)
+            lo, bad_lo = _per_scenario_number(ctx, vals[0], 0.0, n)
+            hi, bad_hi = _per_scenario_number(ctx, vals[1], 1.0, n)
+            with np.errstate(invalid="ignore"):
+                bad = np.broadcast_to(np.asarray(lo) > np.asarray(hi), (n,)).copy()
+                if whole:
+                    bad |= np.broadcast_to((np.floor(lo) != lo) | (np.floor(hi) != hi), (n,))
+            for extra in (bad_lo, bad_hi):
+                if extra is not None:
+                    bad |= extra
+        else:
+            lo, hi, whole = randarray_bounds(node, ctx)
+    except XLError as e:
+        return e
+    out = []
+    for r in range(rows):
+        row = []
+        for c in range(cols):
+            i = indices[r * cols + c]
+            u = sim.u[:, i]
+            with np.errstate(invalid="ignore"):
+                if whole:
+                    x = np.minimum(lo + np.floor(u * (hi - lo + 1)), hi)
+                else:
+                    x = lo + u * (hi - lo)
+            x = np.array(np.broadcast_to(x, (n,)), dtype=float)
+            if bad is not None and bad.any():
+                x[bad] = np.nan
+                obj = x.astype(object)
+                obj[bad] = VALUE
+                row.append(Vec(obj))
+            else:
+                row.append(Vec(x))
+            sim.record(i, x)
+        out.append(row)
+    return Array(out)
+
+
 def _plain_call(node: A.Call, ctx: EvalContext) -> Any:
     from ..functions import registry
     spec = registry.get(node.name)
@@ -434,6 +542,7 @@ def register() -> None:
         SPECIAL_FORM_CATEGORY[name] = "montecarlo"
     SPECIAL_FORMS["RAND"] = _eval_rand
     SPECIAL_FORMS["RANDBETWEEN"] = _eval_rand
+    SPECIAL_FORMS["RANDARRAY"] = _eval_randarray
 
 
 register()

@@ -39,6 +39,12 @@ class RandomInput:
     seed: int | None = None
     lock: bool = False
     corr: tuple[Any, int, str] | None = None   # (matrix key, position, method)
+    element: tuple[int, int] | None = None     # RANDARRAY: (row, col) of the element, from 0
+    shape: tuple[int, int] | None = None       # RANDARRAY: the array's rows x cols
+
+
+# RANDARRAY makes one random input per element: bigger arrays are refused
+MAX_RANDARRAY_INPUTS = 10_000
 
 
 @dataclass
@@ -55,8 +61,20 @@ class SimulationState:
     def __init__(self, plan: Plan, uniforms: np.ndarray):
         self.plan = plan
         self.u = uniforms
-        self.by_node = {id(inp.node): inp.index for inp in plan.inputs}
+        self.by_node = {id(inp.node): inp.index for inp in plan.inputs if inp.element is None}
+        self.arrays: dict[int, tuple[int, int, list[int]]] = {}   # RANDARRAY: id(node) -> rows, cols, inputs
+        for inp in plan.inputs:
+            if inp.element is not None:
+                rows, cols = inp.shape
+                self.arrays.setdefault(id(inp.node), (rows, cols, []))[2].append(inp.index)
         self.captured: dict[int, np.ndarray] = {}
+
+    def array_inputs(self, node: A.Node) -> tuple[int, int, list[int]] | None:
+        """RANDARRAY: its planned rows, cols and input indices (row-major)."""
+        return self.arrays.get(id(node))
+
+    def record(self, i: int, x: np.ndarray) -> None:
+        self.captured[i] = np.broadcast_to(x, (self.u.shape[0],))
 
     def uniforms_for(self, node: A.Node) -> np.ndarray | None:
         i = self.by_node.get(id(node))
@@ -83,12 +101,30 @@ def plan_simulation(model, outputs: list[str] | None = None) -> Plan:
     plan = Plan()
     corr_mats: dict[Any, tuple[np.ndarray, str]] = {}
     stat_targets: set[tuple[int, int, int]] = set()
+    randarrays: list[tuple[tuple[int, int, int], A.Call, str]] = []
     for key in sorted(model.formulas):
         f = model.formulas[key]
         addr = model.address(key)
         k = 0
         for call in _walk_calls(f.node):
-            if F.is_random_call(call):
+            if F.is_random_call(call) and call.name == "RANDARRAY":
+                randarrays.append((key, call, addr))
+                try:
+                    rows, cols = F.randarray_size(call, EvalContext(model, *key))
+                except XLError as e:
+                    plan.warnings.append(f"{addr}: the size of RANDARRAY could not be evaluated ({e}); "
+                                         f"it is not a random input")
+                    continue
+                if rows * cols > MAX_RANDARRAY_INPUTS:
+                    raise SimulationError(f"{addr}: RANDARRAY({rows}, {cols}) would make {rows * cols:,} random "
+                                          f"inputs; a simulation takes at most {MAX_RANDARRAY_INPUTS:,} per call")
+                base = addr if k == 0 else f"{addr}#{k + 1}"
+                for r in range(rows):
+                    for c in range(cols):
+                        plan.inputs.append(RandomInput(len(plan.inputs), key, call, addr, f"{base}[{r + 1},{c + 1}]",
+                                                       "RANDARRAY", element=(r, c), shape=(rows, cols)))
+                k += 1
+            elif F.is_random_call(call):
                 ctx = EvalContext(model, *key)
                 name = addr if k == 0 else f"{addr}#{k + 1}"
                 inp = RandomInput(len(plan.inputs), key, call, addr, name, call.name)
@@ -125,6 +161,8 @@ def plan_simulation(model, outputs: list[str] | None = None) -> Plan:
                 ref = model.resolve_ref(call.args[0], EvalContext(model, *key))
                 if isinstance(ref, RangeRef) and ref.is_cell:
                     stat_targets.add((ref.sheet, ref.r1, ref.c1))
+    if randarrays:
+        _check_randarray_sizes(model, plan, randarrays)
     for text in outputs or []:
         try:
             s, r1, c1, r2, c2 = model.parse_address(text)
@@ -158,6 +196,31 @@ def plan_simulation(model, outputs: list[str] | None = None) -> Plan:
             plan.warnings.append(warning)
         plan.corr_groups.append((fixed, [m.index for m in members], method, mkey[1]))
     return plan
+
+
+def _check_randarray_sizes(model, plan: Plan, calls) -> None:
+    """A RANDARRAY's rows and columns fix how many random inputs it is, so
+    they may not depend on random values."""
+    from ..compile.cone import stochastic_cone
+    g = model.build_graph()
+    cone = stochastic_cone(g, {inp.key for inp in plan.inputs if not inp.lock})
+
+    def in_cone(d) -> bool:
+        if len(d) == 3:
+            return d in cone
+        members = g.range_members.get(d)
+        if members is None:
+            s, r1, c1, r2, c2 = d
+            return any(k[0] == s and r1 <= k[1] <= r2 and c1 <= k[2] <= c2 for k in cone)
+        return any(m in cone for m in members)
+
+    for key, call, addr in calls:
+        for a in call.args[:2]:
+            acc: list = []
+            model._collect_deps(a, key, acc, 0)
+            if any(F.is_random_call(n) for n in _walk_calls(a)) or any(in_cone(d) for d in acc):
+                raise SimulationError(f"{addr}: the rows/columns of RANDARRAY in ={model.formula_text(key)} "
+                                      f"depend on random cells; its size must be fixed for a simulation")
 
 
 def _matrix(mat: Any, where: str) -> tuple[Any, np.ndarray]:

@@ -103,7 +103,7 @@ def _elements(model, v: Any) -> list[Any]:
 
 def _has_refs(node: A.Node) -> bool:
     return any(isinstance(n, (A.Ref, A.Name, A.StructRef)) or
-               (isinstance(n, A.Call) and n.name.upper() in ("INDIRECT", "OFFSET", "RAND", "RANDBETWEEN"))
+               (isinstance(n, A.Call) and n.name.upper() in ("INDIRECT", "OFFSET", "RAND", "RANDBETWEEN", "RANDARRAY"))
                for n in A.walk(node))
 
 
