@@ -5,7 +5,9 @@
  *                      simulation with the outputs chosen here, write 'GridFlow Results'
  *   gridflowResults    write the latest simulation's results again
  *   gridflowStaticCopy open a copy with every random/GridFlow function replaced by its base value
- *   gridflowSolve, gridflowWaterfall   ask the server (placeholders until those modules exist)
+ *   gridflowSolve      send the open workbook, solve its Excel Solver model on the server, write
+ *                      'GridFlow Solve' (answer, constraints, sensitivity) and the decision cells' values
+ *   gridflowWaterfall  run the waterfall spec set in the task pane, write 'GridFlow Waterfall'
  *
  * Server calls: POST /api/v1/workbooks (multipart), POST /api/v1/jobs, GET /api/v1/jobs/{id},
  * GET /api/v1/addin/results/{id}/sheet, GET /api/v1/addin/jobs/latest,
@@ -18,6 +20,7 @@
   var POLL_MS = 400;
   var G = window.GridFlowFunctions;
   var busy = false;
+  var DEFAULT_SPEC = '{"template": "film1", "iterations": 10000, "seed": 1}';
 
   function $(id) { return document.getElementById(id); }
   function store() { try { return window.localStorage; } catch (e) { return null; } }
@@ -53,6 +56,9 @@
     $("outputs").value = getItem("outputs", "");
     $("server").value = getItem("server", "");
     $("token").value = getItem("token", "");
+    if ($("solve-sheet")) $("solve-sheet").value = getItem("solveSheet", "");
+    if ($("waterfall-kind")) $("waterfall-kind").value = getItem("waterfallKind", "film");
+    if ($("waterfall-spec")) $("waterfall-spec").value = getItem("waterfallSpec", DEFAULT_SPEC);
   }
 
   function saveSettings() {
@@ -61,6 +67,9 @@
     setItem("seed", $("seed").value);
     setItem("sampling", $("sampling").value);
     setItem("outputs", $("outputs").value);
+    if ($("solve-sheet")) setItem("solveSheet", $("solve-sheet").value.trim());
+    if ($("waterfall-kind")) setItem("waterfallKind", $("waterfall-kind").value);
+    if ($("waterfall-spec")) setItem("waterfallSpec", $("waterfall-spec").value);
   }
 
   function simulationRequest(workbookId) {
@@ -199,7 +208,9 @@
 
   function writeResults(jobId) {
     status("Writing the results…");
+    var sheetName = null;
     return api("GET", "/api/v1/addin/results/" + encodeURIComponent(jobId) + "/sheet").then(function (data) {
+      sheetName = data.sheet;
       return Excel.run(function (ctx) {
         var sheets = ctx.workbook.worksheets;
         var sheet = sheets.getItemOrNullObject(data.sheet);
@@ -222,14 +233,18 @@
             try { chart.series.getItemAt(0).setXAxisValues(sheet.getRange(c.categories)); } catch (e) { /* ExcelApi < 1.7 */ }
             chart.setPosition("L" + (2 + i * 18), "S" + (16 + i * 18));
           });
+          // a solved model: its decision cells take the final values ("Keep Solver Solution")
+          (data.writes || []).forEach(function (w) {
+            sheets.getItem(w.sheet).getRange(w.address).values = [[w.value]];
+          });
           sheet.activate();
-          // GF.MEAN(...) and friends read the new simulation
+          // GF.MEAN(...) and friends read the new simulation; formulas follow the solved values
           ctx.workbook.application.calculate(Excel.CalculationType.full);
           return ctx.sync();
         });
       });
     }).then(function () {
-      status("Results written to the 'GridFlow Results' sheet.");
+      status("Results written to the '" + sheetName + "' sheet.");
     });
   }
 
@@ -300,16 +315,60 @@
     });
   });
 
-  function placeholder(command) {
-    return guarded(function () {
-      return api("POST", "/api/v1/addin/commands/" + command, {}).then(function (answer) {
-        status(answer.message, !answer.available);
-        if (Office.addin && Office.addin.showAsTaskpane) Office.addin.showAsTaskpane();
+  // ribbon commands run without the task pane in view: show it when something went wrong
+  function showPaneOnError(fn) {
+    return function () {
+      return fn().then(function () {
+        if ($("status") && $("status").className === "error" && Office.addin && Office.addin.showAsTaskpane) {
+          return Office.addin.showAsTaskpane();
+        }
+        return null;
       });
+    };
+  }
+
+  function runJob(started, what) {
+    rememberJob(started.job_id);
+    showProgress(0);
+    return waitForJob(started.job_id).then(function (job) {
+      if (job.status !== "done") throw new Error("The " + what + " " + job.status +
+        (job.error && job.error.message ? ": " + job.error.message : ""));
+      return writeResults(job.id).then(function () { return job; });
     });
   }
-  var solve = placeholder("solve");
-  var waterfall = placeholder("waterfall");
+
+  var solve = showPaneOnError(guarded(function () {
+    saveSettings();
+    return uploadWorkbook().then(function (wb) {
+      var insp = wb.inspection || {};
+      if (!(insp.solver_models && insp.solver_models.length) && insp.gf_decision_model === false) {
+        throw new Error("This workbook has no optimization model: set one up with Excel's Solver (Data > Solver) " +
+          "or GF.DECISION cells, then press Solve.");
+      }
+      status("Solving…");
+      var body = { workbook_id: wb.id };
+      var sheet = getItem("solveSheet", "");
+      if (sheet) body.sheet = sheet;
+      return api("POST", "/api/v1/addin/commands/solve", body);
+    }).then(function (started) {
+      return runJob(started, "optimization");
+    }).then(function (job) {
+      var s = job.summary || {};
+      status(s.message ? "Solve: " + s.message + (typeof s.objective === "number" ?
+        " Objective " + s.objective.toPrecision(8) + "." : "") : "Solved.");
+    });
+  }));
+
+  var waterfall = showPaneOnError(guarded(function () {
+    saveSettings();
+    var spec;
+    try { spec = JSON.parse(getItem("waterfallSpec", DEFAULT_SPEC)); } catch (e) {
+      throw new Error("The waterfall spec is not JSON: " + e.message);
+    }
+    status("Running the waterfall…");
+    return api("POST", "/api/v1/addin/commands/waterfall", { kind: getItem("waterfallKind", "film"), spec: spec })
+      .then(function (started) { return runJob(started, "waterfall"); });
+  }));
 
   function addSelection() {
     return Excel.run(function (ctx) {
@@ -365,7 +424,9 @@
     $("waterfall").onclick = waterfall;
     $("add-selection").onclick = addSelection;
     $("clear-outputs").onclick = function () { $("outputs").value = ""; saveSettings(); };
-    ["iterations", "seed", "sampling", "outputs"].forEach(function (id) { $(id).onchange = saveSettings; });
+    ["iterations", "seed", "sampling", "outputs", "solve-sheet", "waterfall-kind", "waterfall-spec"].forEach(function (id) {
+      if ($(id)) $(id).onchange = saveSettings;
+    });
     $("save-server").onclick = function () {
       setItem("server", $("server").value.trim());
       setItem("token", $("token").value.trim());

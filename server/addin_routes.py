@@ -21,7 +21,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -97,23 +97,44 @@ class StaticCopy(BaseModel):
     content_base64: str = Field(description="the .xlsx/.xlsm file (for Excel.createWorkbook)")
 
 
-class CommandRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    workbook_id: Optional[str] = Field(None, max_length=64)
+class SolveCommand(BaseModel):
+    """The Solve button: the add-in uploads the open workbook (`POST /api/v1/workbooks`) and names it here;
+    or name an earlier job of the workbook (its workbook is solved)."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"workbook_id": "3f0c9a1e5b7d4c2a9e8f6d4b2a0c1e3f"}]})
+    workbook_id: Optional[str] = Field(None, max_length=64, description="an uploaded workbook")
+    job_id: Optional[str] = Field(None, max_length=64, description="or a job whose workbook to solve")
+    sheet: Optional[str] = Field(None, min_length=1, max_length=31, description="default: the first sheet "
+                                                                                "with a Solver model")
+    engine: Optional[Literal["highs", "ortools", "scipy"]] = None
+    method: Optional[Literal["auto", "simplex", "grg", "evolutionary"]] = None
 
 
-class CommandAnswer(BaseModel):
+class WaterfallCommand(BaseModel):
+    """The Waterfall button: a spec as engine/finance/jobs.py documents it."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"kind": "film", "spec": {"template": "film1", "iterations": 10000, "seed": 1}}]})
+    kind: Literal["re", "film", "incentives", "stacks"] = "film"
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class CommandStarted(BaseModel):
     command: str
-    available: bool
-    message: str
+    job_id: str
+    status: str
+    workbook_id: Optional[str]
+    links: dict[str, str] = Field(description="job (poll), events (SSE), results (JSON once done), sheet (the "
+                                              "cells the add-in writes)")
 
 
 class ResultsSheet(BaseModel):
-    sheet: str
+    sheet: str = Field(description="GridFlow Results, GridFlow Solve or GridFlow Waterfall")
     address: str
     values: list[list[Any]]
     charts: list[dict[str, Any]]
     tables: dict[str, str]
+    writes: list[dict[str, Any]] = Field(default_factory=list, description="cells to set in the workbook: "
+                                         "the decision cells' final values of a solved model")
     job_id: str
 
 
@@ -335,7 +356,8 @@ async def latest(request: Request, workbook: str = Query(..., min_length=1, max_
 
 
 @router.get(f"{API}/results/{{job_id}}/sheet", response_model=ResultsSheet, tags=["add-in"],
-            summary="A finished simulation as the cells of the 'GridFlow Results' sheet",
+            summary="A finished job as the cells of the 'GridFlow Results' (simulation), 'GridFlow Solve' "
+                    "(optimization) or 'GridFlow Waterfall' sheet",
             responses={404: {"description": "no such job"}, 409: {"description": "the job is not done"}})
 async def results_sheet(job_id: str, request: Request) -> dict:
     from udfs.results_sheet import block
@@ -351,10 +373,17 @@ async def results_sheet(job_id: str, request: Request) -> dict:
         summary = await run_in_threadpool(lambda: json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         raise ApiError(404, "not_found", f"the results of job {job_id} are missing from the data folder") from None
-    wb = store.get_workbook(rec["workbook_id"])
-    if wb:
-        summary["workbook"] = wb["filename"]
-    out = block(summary, job_id=rec["id"])
+    wb = store.get_workbook(rec["workbook_id"]) if rec["workbook_id"] else None
+    if rec["type"] == "optimization":
+        from udfs.model_sheets import solve_block
+        out = solve_block(summary, job_id=rec["id"])
+    elif rec["type"] == "waterfall":
+        from udfs.model_sheets import waterfall_block
+        out = waterfall_block(rec["params"].get("kind", ""), summary, job_id=rec["id"])
+    else:
+        if wb:
+            summary["workbook"] = wb["filename"]
+        out = block(summary, job_id=rec["id"])
     out["job_id"] = rec["id"]
     return out
 
@@ -392,22 +421,51 @@ async def static_copy(req: StaticCopyRequest, request: Request) -> dict:
                                                   f"{type(exc).__name__}: {exc}"[:500]) from None
 
 
-PLACEHOLDERS = {
-    "solve": "Solve arrives with GridFlow's optimization module (Excel Solver models, Deal Picker, Debt Stack "
-             "Mixer...). Until then use Excel's own Solver.",
-    "waterfall": "Waterfalls arrive with GridFlow's finance module (real-estate and film distribution "
-                 "waterfalls).",
-}
+def _started(command: str, job: dict) -> JSONResponse:
+    jid = job["id"]
+    return JSONResponse({"command": command, "job_id": jid, "status": job["status"],
+                         "workbook_id": job["workbook_id"],
+                         "links": {"job": f"/api/v1/jobs/{jid}", "events": f"/api/v1/jobs/{jid}/events",
+                                   "results": f"/api/v1/jobs/{jid}/results", "sheet": f"{API}/results/{jid}/sheet"}},
+                        status_code=202)
 
 
-@router.post(f"{API}/commands/{{command}}", response_model=CommandAnswer, tags=["add-in"],
-             summary="Ribbon commands not available yet (solve, waterfall)",
-             responses={404: {"description": "no such command"}})
-async def command(command: str, request: Request, req: Optional[CommandRequest] = None) -> dict:
-    if command not in PLACEHOLDERS:
-        raise ApiError(404, "not_found", f"no add-in command {command!r} (commands: static-copy, "
-                                         f"{', '.join(PLACEHOLDERS)})", {"field": "path.command"})
-    return {"command": command, "available": False, "message": PLACEHOLDERS[command]}
+@router.post(f"{API}/commands/solve", status_code=202, response_model=CommandStarted, tags=["add-in"],
+             summary="The Solve button: start an optimization job of an uploaded workbook",
+             responses={404: {"description": "no such workbook or job"},
+                        422: {"description": "no workbook named, or the workbook has no Solver model"}})
+async def solve_command(req: SolveCommand, request: Request) -> JSONResponse:
+    """Starts the same job as `POST /api/v1/jobs` with `type: optimization`; follow it, then
+    `GET /api/v1/addin/results/{job_id}/sheet` gives the 'GridFlow Solve' sheet and the decision cells'
+    final values to write back."""
+    from .schemas import OptimizationRequest
+    store = request.app.state.store
+    if (req.workbook_id is None) == (req.job_id is None):
+        raise ApiError(422, "validation_error", "body.workbook_id: name the uploaded workbook (workbook_id) or "
+                                                "one of its jobs (job_id), not both", {"field": "body.workbook_id"})
+    wid = req.workbook_id
+    if req.job_id is not None:
+        job = store.get_job(req.job_id)
+        if job is None:
+            raise ApiError(404, "not_found", f"no job with id {req.job_id!r}", {"field": "body.job_id"})
+        if not job["workbook_id"]:
+            raise ApiError(422, "validation_error", f"body.job_id: job {req.job_id} is a {job['type']} job "
+                                                    f"without a workbook", {"field": "body.job_id"})
+        wid = job["workbook_id"]
+    opt = OptimizationRequest(type="optimization", workbook_id=wid, sheet=req.sheet, engine=req.engine,
+                              method=req.method)
+    return _started("solve", request.app.state.start_job(opt))
+
+
+@router.post(f"{API}/commands/waterfall", status_code=202, response_model=CommandStarted, tags=["add-in"],
+             summary="The Waterfall button: start a waterfall job from a spec",
+             responses={422: {"description": "the spec is not acceptable"}})
+async def waterfall_command(req: WaterfallCommand, request: Request) -> JSONResponse:
+    """Starts the same job as `POST /api/v1/jobs` with `type: waterfall`; follow it, then
+    `GET /api/v1/addin/results/{job_id}/sheet` gives the 'GridFlow Waterfall' sheet."""
+    from .schemas import WaterfallRequest
+    wf = WaterfallRequest(type="waterfall", kind=req.kind, spec=req.spec)
+    return _started("waterfall", request.app.state.start_job(wf))
 
 
 # --- static files ----------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import time
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from fastapi import APIRouter, FastAPI, File, Path as PathParam, Query, UploadFile
 from fastapi.middleware.cors import CORSMiddleware
@@ -24,8 +24,9 @@ from . import errors
 from .config import Settings
 from .errors import ApiError
 from .jobs import Hub, Live, Scheduler, Workers
-from .schemas import (ErrorResponse, Health, Job, JobList, JobStatus, Results, SimulationRequest,
-                      WorkbookDetail, WorkbookList)
+from .schemas import (MAX_SPEC_ITERATIONS, ErrorResponse, Health, Job, JobList, JobRequest, JobStatus,
+                      ModuleAnswer, ModuleList, ModuleRequest, OptimizationRequest, OptimizationResults, Results,
+                      SimulationRequest, WaterfallRequest, WaterfallResults, WorkbookDetail, WorkbookList)
 from .security import BodyLimit, TokenAuth, check_filename, check_ooxml
 from .store import ACTIVE, FINAL, Store, new_id
 
@@ -128,8 +129,9 @@ def job_view(rec: dict, live: Live | None) -> dict:
     rate = done / elapsed if elapsed > 0 and done > 0 else None
     eta = (total - done) / rate if rate and status == "running" else (0.0 if status == "done" else None)
     jid = rec["id"]
-    links = {"self": f"{API}/jobs/{jid}", "events": f"{API}/jobs/{jid}/events",
-             "workbook": f"{API}/workbooks/{rec['workbook_id']}"}
+    links = {"self": f"{API}/jobs/{jid}", "events": f"{API}/jobs/{jid}/events"}
+    if rec["workbook_id"]:
+        links["workbook"] = f"{API}/workbooks/{rec['workbook_id']}"
     if status in ACTIVE:
         links["cancel"] = f"{API}/jobs/{jid}/cancel"
     else:
@@ -138,8 +140,12 @@ def job_view(rec: dict, live: Live | None) -> dict:
             links["resume"] = f"{API}/jobs/{jid}/resume"
     if status == "done":
         base = f"{API}/jobs/{jid}/results"
-        links.update(results=base, csv=f"{base}/data.csv", parquet=f"{base}/data.parquet",
-                     report=f"{base}/report.xlsx", charts=f"{base}/charts/{{index}}.png")
+        links["results"] = base
+        if rec["type"] == "simulation":
+            links.update(csv=f"{base}/data.csv", parquet=f"{base}/data.parquet",
+                         report=f"{base}/report.xlsx", charts=f"{base}/charts/{{index}}.png")
+        elif rec["type"] == "optimization":
+            links["solved"] = f"{base}/solved.xlsx"
     return {
         "id": jid, "type": rec["type"], "workbook_id": rec["workbook_id"], "status": status,
         "params": rec["params"],
@@ -191,8 +197,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="GridFlow local server",
         version=VERSION,
-        description="Upload Excel workbooks, run Monte Carlo simulations with live progress (Server-Sent Events) "
-                    "and fetch results as JSON, CSV, Parquet, an XLSX report or PNG charts. Every error is "
+        description="Upload Excel workbooks, run Monte Carlo simulations, Excel Solver optimizations and "
+                    "distribution waterfalls as jobs with live progress (Server-Sent Events), and fetch results "
+                    "as JSON, CSV, Parquet, an XLSX report, PNG charts or the solved workbook; solve the four "
+                    "real-estate optimization modules (`/modules`) synchronously. Every error is "
                     '`{"error": {"code", "message", "details"}}`. When the server runs with a token, send '
                     "`Authorization: Bearer <token>`.",
         lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/openapi.json",
@@ -327,15 +335,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def view(rec: dict) -> dict:
         return job_view(rec, scheduler.snapshot(rec["id"]))
 
-    @api.post("/jobs", status_code=202, response_model=Job, tags=["jobs"], summary="Start a simulation job",
-              responses=_err(401, 404, 413, 422, 429))
-    async def create_job(req: SimulationRequest) -> JSONResponse:
-        """Queues a Monte Carlo simulation; at most `--max-jobs` run at once. Follow it with
-        `GET /jobs/{id}/events` (Server-Sent Events) or poll `GET /jobs/{id}`."""
-        wb = store.get_workbook(req.workbook_id)
+    def queue_job(workbook_id: str | None, jtype: str, params: dict, total: int = 0) -> dict:
+        if scheduler.queue_full():
+            raise ApiError(429, "queue_full", "too many jobs are waiting; try again later")
+        jid = new_id()
+        rec = {"id": jid, "workbook_id": workbook_id, "type": jtype, "status": "queued", "params": params,
+               "created_at": time.time(), "total": total}
+        store.add_job(rec)
+        if not scheduler.submit(jid):
+            store.delete_job(jid)
+            raise ApiError(429, "queue_full", "too many jobs are waiting; try again later")
+        return view(get_job(jid))
+
+    def body_workbook(wid: str) -> dict:
+        wb = store.get_workbook(wid)
         if wb is None:
-            raise ApiError(404, "not_found", f"no workbook with id {req.workbook_id!r}",
-                           {"field": "body.workbook_id"})
+            raise ApiError(404, "not_found", f"no workbook with id {wid!r}", {"field": "body.workbook_id"})
+        return wb
+
+    def start_simulation(req: SimulationRequest) -> dict:
+        wb = body_workbook(req.workbook_id)
         if req.iterations > settings.max_iterations:
             raise ApiError(422, "validation_error", f"body.iterations: at most {settings.max_iterations:,} "
                                                     f"iterations on this server", {"field": "body.iterations"})
@@ -357,20 +376,89 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise ApiError(422, "validation_error", f"body.simulation: the workbook defines "
                                                     f"{insp.get('simulations', 1)} simulation(s)",
                            {"field": "body.simulation"})
-        if scheduler.queue_full():
-            raise ApiError(429, "queue_full", "too many jobs are waiting; try again later")
         params = req.model_dump(exclude={"type", "workbook_id"})
         params["outputs"] = [o.strip() for o in req.outputs]
         if params["seed"] is None:
             params["seed"] = random.SystemRandom().randrange(2**32)
-        jid = new_id()
-        rec = {"id": jid, "workbook_id": wb["id"], "type": "simulation", "status": "queued", "params": params,
-               "created_at": time.time(), "total": req.iterations}
-        store.add_job(rec)
-        if not scheduler.submit(jid):
-            store.delete_job(jid)
-            raise ApiError(429, "queue_full", "too many jobs are waiting; try again later")
-        return JSONResponse(view(get_job(jid)), status_code=202, headers={"Location": f"{API}/jobs/{jid}"})
+        return queue_job(wb["id"], "simulation", params, req.iterations)
+
+    def start_optimization(req: OptimizationRequest) -> dict:
+        wb = body_workbook(req.workbook_id)
+        insp = wb["inspection"]
+        sheets = [s["name"] for s in insp.get("sheets", [])]
+        models = insp.get("solver_models") or []
+        gf_model = insp.get("gf_decision_model")          # None: inspected before this was recorded
+        if not models and gf_model is False:
+            raise ApiError(422, "no_model", f"{wb['filename']} has no optimization model (no Excel Solver model "
+                                            f"on any sheet, no GF.DECISION cells)", {"field": "body.workbook_id"})
+        sheet = req.sheet
+        if sheet is not None:
+            match = [n for n in sheets if n.lower() == sheet.lower()]
+            if not match:
+                raise ApiError(422, "validation_error", f"body.sheet: {wb['filename']} has no sheet named "
+                                                        f"{sheet!r}", {"field": "body.sheet"})
+            sheet = match[0]
+            on_sheet = [m for m in models if (m.get("sheet") or "").lower() == sheet.lower()]
+            if not on_sheet and gf_model is False:
+                where = ", ".join(repr(m.get("sheet")) for m in models)
+                raise ApiError(422, "no_model", f"body.sheet: sheet {sheet!r} has no Excel Solver model (the "
+                                                f"workbook's: {where})", {"field": "body.sheet"})
+        params = {"sheet": sheet, "engine": req.engine, "method": req.method, "time_limit": req.time_limit}
+        return queue_job(wb["id"], "optimization", params, 3)
+
+    def _spec_limits(kind: str, spec: dict) -> None:
+        def check(value: Any, field: str, limit: int) -> None:
+            if value is None:
+                return
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (1 <= value <= limit):
+                raise ApiError(422, "validation_error", f"{field}: must be a number from 1 to {limit:,}",
+                               {"field": field})
+        check(spec.get("iterations"), "body.spec.iterations", MAX_SPEC_ITERATIONS)
+        for sub in ("property", "frontier", "optimize", "revenue"):
+            part = spec.get(sub)
+            if part is not None and not isinstance(part, dict):
+                raise ApiError(422, "validation_error", f"body.spec.{sub}: must be an object",
+                               {"field": f"body.spec.{sub}"})
+            if part:
+                check(part.get("iterations"), f"body.spec.{sub}.iterations", MAX_SPEC_ITERATIONS)
+        if isinstance(spec.get("frontier"), dict):
+            check(spec["frontier"].get("candidates"), "body.spec.frontier.candidates", 5000)
+        required = {"re": [("tiers",), ("cash_flows", "property", "deals")], "stacks": [("budget",)],
+                    "film": [], "incentives": []}[kind]
+        for names in required:
+            if not any(n in spec for n in names):
+                raise ApiError(422, "validation_error", f"body.spec.{names[0]}: required for a {kind} waterfall"
+                               + (f" (or {', '.join(names[1:])})" if len(names) > 1 else ""),
+                               {"field": f"body.spec.{names[0]}"})
+
+    def start_waterfall(req: WaterfallRequest) -> dict:
+        _spec_limits(req.kind, req.spec)
+        return queue_job(None, "waterfall", {"kind": req.kind, "spec": req.spec}, 0)
+
+    def start_job(req) -> dict:
+        if isinstance(req, OptimizationRequest):
+            return start_optimization(req)
+        if isinstance(req, WaterfallRequest):
+            return start_waterfall(req)
+        return start_simulation(req)
+
+    app.state.start_job = start_job
+
+    @api.post("/jobs", status_code=202, response_model=Job, tags=["jobs"],
+              summary="Start a simulation, optimization or waterfall job",
+              responses=_err(401, 404, 413, 422, 429))
+    async def create_job(req: JobRequest) -> JSONResponse:
+        """Queues a job; at most `--max-jobs` run at once, each in a worker process. `type` picks it:
+
+        * `simulation` (the default): a Monte Carlo simulation of an uploaded workbook;
+        * `optimization`: solve the workbook's Excel Solver model (results: Answer/Sensitivity report
+          contents; `results/solved.xlsx`: the solved copy). An infeasible model is an answer: the job is
+          done and its results give Excel's message and the conflicting constraints;
+        * `waterfall`: `kind` re, film, incentives or stacks, with a JSON `spec` (no workbook).
+
+        Follow it with `GET /jobs/{id}/events` (Server-Sent Events) or poll `GET /jobs/{id}`."""
+        v = start_job(req)
+        return JSONResponse(v, status_code=202, headers={"Location": f"{API}/jobs/{v['id']}"})
 
     @api.get("/jobs", response_model=JobList, tags=["jobs"], summary="List jobs", responses=_err(401, 422))
     async def list_jobs(workbook_id: Optional[str] = Query(None, max_length=64),
@@ -424,7 +512,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jid = new_id()
         store.add_job({"id": jid, "workbook_id": rec["workbook_id"], "type": rec["type"], "status": "queued",
                        "params": rec["params"], "created_at": time.time(),
-                       "total": int(rec["params"].get("iterations", 0))})
+                       "total": int(rec["params"].get("iterations", 0) or 0)})
         scheduler.submit(jid)
         return JSONResponse(view(get_job(jid)), status_code=202, headers={"Location": f"{API}/jobs/{jid}"})
 
@@ -497,8 +585,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # --- results ------------------------------------------------------------------------------------
 
-    def finished_job(jid: str) -> dict:
+    def finished_job(jid: str, kind: str | None = None) -> dict:
         rec = get_job(jid)
+        if kind is not None and rec["type"] != kind:
+            what = {"simulation": "simulation", "optimization": "optimization"}.get(kind, kind)
+            raise ApiError(404, "not_found", f"job {jid} is a{'n' if rec['type'][0] in 'aeiou' else ''} "
+                                             f"{rec['type']} job: this file exists for {what} jobs only",
+                           {"field": "path.job_id", "type": rec["type"]})
         if rec["status"] != "done":
             raise ApiError(409, "job_not_done", f"job {jid} is {rec['status']}: results exist once it is done",
                            {"status": rec["status"]})
@@ -507,14 +600,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise ApiError(404, "not_found", f"the results of job {jid} are missing from the data folder")
         return rec
 
-    @api.get("/jobs/{job_id}/results", response_model=Results, tags=["results"],
-             summary="Statistics, histogram, cumulative curve, tornado and convergence data",
+    @api.get("/jobs/{job_id}/results", response_model=Union[Results, OptimizationResults, WaterfallResults],
+             tags=["results"],
+             summary="A finished job's results: simulation statistics, optimization answer, or waterfall output",
              responses=_err(401, 404, 409))
-    async def results(job_id: str) -> dict:
+    async def results(job_id: str) -> Any:
+        """* simulation: statistics, histogram, cumulative curve, tornado and convergence per output;
+        * optimization: status/message, objective, `values` (final value per decision cell), `variables`,
+          `constraints` (Binding / Not Binding, slack), `sensitivity` (LP: shadow prices, reduced costs,
+          allowable increase/decrease), `conflicts` (infeasible models);
+        * waterfall: exactly what the `engine/finance/jobs.py` entry point returned."""
         rec = finished_job(job_id)
         data = await run_in_threadpool(
             lambda: json.loads((store.job_dir(rec["id"]) / "results.json").read_text(encoding="utf-8")))
         base = f"{API}/jobs/{rec['id']}/results"
+        if rec["type"] == "waterfall":
+            return JSONResponse(data)
+        if rec["type"] == "optimization":
+            data["job_id"] = rec["id"]
+            data["links"] = {"solved": f"{base}/solved.xlsx" if data.get("solved_file") else None}
+            return JSONResponse(data)
         for o in data.get("outputs", []):
             o["chart"] = f"{base}/charts/{o['index']}.png"
         data.pop("output_keys", None)
@@ -548,7 +653,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
              response_class=FileResponse, responses={200: {"content": {"application/vnd.apache.parquet": {}}},
                                                      **_err(401, 404, 409)})
     async def results_parquet(job_id: str) -> FileResponse:
-        rec = finished_job(job_id)
+        rec = finished_job(job_id, "simulation")
         wb = store.get_workbook(rec["workbook_id"])
         return FileResponse(store.job_dir(rec["id"]) / "data.parquet", media_type="application/vnd.apache.parquet",
                             filename=_download_name(wb["filename"] if wb else "workbook", rec["id"], "data.parquet"))
@@ -556,7 +661,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @api.get("/jobs/{job_id}/results/data.csv", tags=["results"], summary="Per-iteration values (CSV)",
              response_class=FileResponse, responses={200: {"content": {"text/csv": {}}}, **_err(401, 404, 409, 500)})
     async def results_csv(job_id: str) -> FileResponse:
-        rec = finished_job(job_id)
+        rec = finished_job(job_id, "simulation")
         d = store.job_dir(rec["id"])
         target = d / "data.csv"
         await ensure_file(rec, "csv", target, (str(d), str(target)))
@@ -569,7 +674,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
              responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
                         **_err(401, 404, 409, 500)})
     async def results_report(job_id: str) -> FileResponse:
-        rec = finished_job(job_id)
+        rec = finished_job(job_id, "simulation")
         d = store.job_dir(rec["id"])
         target = d / "report.xlsx"
         wb = store.get_workbook(rec["workbook_id"])
@@ -584,7 +689,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def results_chart(job_id: str, index: int = PathParam(..., ge=0, le=100_000,
                                                                  description="the output's index in the results")
                             ) -> FileResponse:
-        rec = finished_job(job_id)
+        rec = finished_job(job_id, "simulation")
         d = store.job_dir(rec["id"])
         summary = rec["summary"] or {}
         n_out = len(summary.get("outputs", []))
@@ -595,6 +700,72 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         target = d / "charts" / f"{index}.png"
         await ensure_file(rec, "chart", target, (str(d), index, str(target)))
         return FileResponse(target, media_type="image/png")
+
+    @api.get("/jobs/{job_id}/results/solved.xlsx", tags=["results"],
+             summary="The solved workbook: decision cells at their final values, Answer and Sensitivity "
+                     "report sheets", response_class=FileResponse,
+             responses={200: {"content": {
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                 "application/vnd.ms-excel.sheet.macroEnabled.12": {}}}, **_err(401, 404, 409)})
+    async def results_solved(job_id: str) -> FileResponse:
+        """An .xlsm upload gives an .xlsm copy (named so in Content-Disposition)."""
+        rec = finished_job(job_id, "optimization")
+        d = store.job_dir(rec["id"])
+        path = next((p for p in (d / "solved.xlsx", d / "solved.xlsm") if p.exists()), None)
+        if path is None:
+            raise ApiError(404, "not_found", f"job {job_id} wrote no solved copy")
+        wb = store.get_workbook(rec["workbook_id"]) if rec["workbook_id"] else None
+        media = ("application/vnd.ms-excel.sheet.macroEnabled.12" if path.suffix == ".xlsm"
+                 else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return FileResponse(path, media_type=media, filename=_download_name(
+            wb["filename"] if wb else "workbook", rec["id"], "solved" + path.suffix))
+
+    # --- the real-estate optimization modules --------------------------------------------------------
+
+    async def module_task(name: str, args: tuple) -> Any:
+        async with state["sem"]:
+            res = await run_in_threadpool(workers.run_task, name, args, settings.module_timeout)
+        if res[0] == "ok":
+            return res[1]
+        _, code, message, details = res
+        if code == "worker_unavailable":
+            raise ApiError(503, code, message)
+        if code == "timeout":
+            raise ApiError(422, "too_slow", f"the model took too long to solve ({message})", {"field": "body.input"})
+        if code in ("validation_error", "invalid_input"):
+            raise ApiError(422, code, message, details)
+        log.error("module task %s failed: %s %s", args[:1], message, details)
+        raise ApiError(422, "module_failed", f"the module could not be solved: {message}"[:800],
+                       {"field": "body.input"})
+
+    @api.get("/modules", response_model=ModuleList, tags=["modules"],
+             summary="The real-estate optimization modules, each with an example input",
+             responses=_err(401, 503))
+    async def list_modules() -> dict:
+        if "modules" not in state:
+            state["modules"] = await module_task("modules", ())
+        items = state["modules"]
+        return {"modules": [{**m, "links": {"solve": f"{API}/modules/{m['name']}"}} for m in items]}
+
+    @api.post("/modules/{module}", response_model=ModuleAnswer, tags=["modules"],
+              summary="Solve a module synchronously (in a worker process, at most 60 s): "
+                      "plan, binding constraints, shadow prices, what-if diff",
+              responses=_err(401, 404, 422, 503))
+    async def solve_module(module: str = PathParam(..., max_length=40,
+                                                   description="deal_picker, debt_stack, capex_phasing or "
+                                                               "leasing_mix"),
+                           req: Optional[ModuleRequest] = None) -> dict:
+        """Synchronous: these MILPs solve in well under a second, so the answer comes in the response (no
+        job). `input` is the module's JSON input (`GET /modules` gives an example each; omitted: that
+        example); `what_if` changes top-level input fields, re-solves and diffs (objective delta, changed
+        decisions, binding constraints added/removed). A field that is wrong gives 422 naming it
+        (`body.input.deals[0].equity`, `body.what_if.budget`)."""
+        names = ("deal_picker", "debt_stack", "capex_phasing", "leasing_mix")
+        if module not in names:
+            raise ApiError(404, "not_found", f"no module {module!r} (modules: {', '.join(names)})",
+                           {"field": "path.module"})
+        req = req or ModuleRequest()
+        return await module_task("module", (module, req.input, req.what_if or None))
 
     app.include_router(api)
     from .addin_routes import router as addin_router; app.include_router(addin_router)  # noqa: E702 (Excel add-in)

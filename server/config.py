@@ -40,6 +40,7 @@ class Settings:
     inspect_workers: int = 2                     # uploads validated and inspected at once
     inspect_timeout: float = 120.0               # seconds for reading + inspecting one upload
     render_timeout: float = 600.0                # seconds for writing a report / CSV
+    module_timeout: float = 60.0                 # seconds for solving one real-estate module request
     addin_origins: tuple[str, ...] = field(default_factory=lambda: tuple(
         o.strip() for o in os.environ.get("GRIDFLOW_ADDIN_ORIGIN", ",".join(DEFAULT_ADDIN_ORIGINS)).split(",")
         if o.strip()))

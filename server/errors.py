@@ -18,6 +18,10 @@ STATUS_CODES = {
 }
 
 
+# tags of the request bodies that are one of several shapes (schemas.JobRequest)
+UNION_TAGS = {"simulation", "optimization", "waterfall"}
+
+
 class ApiError(StarletteHTTPException):
     """Raise anywhere in a request to answer with a JSON error."""
 
@@ -65,8 +69,17 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = []
         for e in exc.errors():
-            loc = e.get("loc", ())
-            details.append({"field": _field(loc), "message": e.get("msg", "invalid"), "type": e.get("type")})
+            loc = tuple(e.get("loc", ()))
+            msg = e.get("msg", "invalid")
+            # a body that is one of several shapes (POST /jobs): pydantic puts the shape's tag in the
+            # location; the client's field is what follows it
+            if len(loc) > 1 and loc[0] == "body" and loc[1] in UNION_TAGS:
+                loc = ("body",) + loc[2:]
+            if e.get("type") == "union_tag_invalid":
+                loc = tuple(loc) + ("type",)
+                ctx = e.get("ctx") or {}
+                msg = f"unknown type {ctx.get('tag')!r} (one of {ctx.get('expected_tags', '')})"
+            details.append({"field": _field(loc), "message": msg, "type": e.get("type")})
         if details:
             first = details[0]
             message = f"{first['field'] or 'request'}: {first['message']}"

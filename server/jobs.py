@@ -4,7 +4,7 @@
   engine imported, so a child process starts in milliseconds.  Short tasks
   (inspecting an upload, writing a report) run in a child each, killed when
   they pass their time limit.
-* ``Scheduler`` runs simulation jobs: at most ``max_jobs`` child processes at
+* ``Scheduler`` runs jobs (simulation, optimization, waterfall): at most ``max_jobs`` child processes at
   once, the rest wait in a FIFO queue.  A thread follows the children's pipes
   and exit sentinels, keeps live progress in memory (throttled into SQLite)
   and tells Server-Sent-Event listeners through ``Hub``.
@@ -392,21 +392,25 @@ class Scheduler:
             job = self.store.get_job(jid)
             if job is None or job["status"] != "queued":
                 continue
-            wb = self.store.get_workbook(job["workbook_id"])
-            if wb is None:
+            jtype = job["type"]
+            wb = self.store.get_workbook(job["workbook_id"]) if job["workbook_id"] else None
+            if wb is None and jtype != "waterfall":
                 self.store.update_job(jid, status="failed", finished_at=time.time(),
                                       error={"code": "not_found", "message": "the workbook was deleted",
                                              "details": None})
                 self._set_live(jid, "failed")
                 continue
-            path = self.store.workbook_path(wb["id"], wb["format"])
+            path = str(self.store.workbook_path(wb["id"], wb["format"])) if wb else None
             partial = self.store.job_partial_dir(jid)
             self.store.remove_job_files(jid)
             recv, send = self.workers.ctx.Pipe(duplex=False)
-            p = self.workers.ctx.Process(
-                target=worker_stub.simulation_entry,
-                args=(send, jid, str(path), job["params"], str(partial), wb["filename"]),
-                name=f"gridflow-job-{jid[:8]}", daemon=True)
+            if jtype == "simulation":
+                target, args = worker_stub.simulation_entry, (send, jid, path, job["params"], str(partial),
+                                                              wb["filename"])
+            else:   # optimization, waterfall
+                target, args = worker_stub.job_entry, (send, jtype, jid, path, job["params"], str(partial),
+                                                       wb["filename"] if wb else "")
+            p = self.workers.ctx.Process(target=target, args=args, name=f"gridflow-job-{jid[:8]}", daemon=True)
             try:
                 p.start()
             except Exception as exc:
@@ -420,7 +424,7 @@ class Scheduler:
             send.close()
             now = time.time()
             self.running[jid] = Running(p, recv, now)
-            total = int(job["params"].get("iterations", 0))
+            total = int(job["params"].get("iterations", 0) or 0) if jtype == "simulation" else 0
             self.store.update_job(jid, status="running", started_at=now, done=0, total=total, elapsed=0.0,
                                   phase="starting", error=None, summary=None, finished_at=None)
             self._set_live(jid, "running", done=0, total=total, elapsed=0.0, phase="starting")

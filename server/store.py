@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS workbooks (
 );
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
-    workbook_id TEXT NOT NULL REFERENCES workbooks(id) ON DELETE CASCADE,
+    workbook_id TEXT REFERENCES workbooks(id) ON DELETE CASCADE,    -- NULL: a waterfall job
     type TEXT NOT NULL,
     status TEXT NOT NULL,
     params TEXT NOT NULL,
@@ -93,6 +93,33 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Data folders made before waterfall jobs (which have no workbook) had
+        ``jobs.workbook_id NOT NULL``: rebuild the table without it (SQLite
+        cannot drop a NOT NULL constraint in place)."""
+        cols = {r["name"]: r for r in self.db.execute("PRAGMA table_info(jobs)")}
+        if not cols.get("workbook_id") or not cols["workbook_id"]["notnull"]:
+            return
+        create = SCHEMA.split("CREATE TABLE IF NOT EXISTS jobs", 1)[1].split(";", 1)[0]
+        with self._lock:
+            self.db.execute("PRAGMA foreign_keys=OFF")     # SQLite's recipe for rebuilding a table
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("CREATE TABLE jobs_new" + create)
+                names = ", ".join(cols)
+                self.db.execute(f"INSERT INTO jobs_new ({names}) SELECT {names} FROM jobs")
+                self.db.execute("DROP TABLE jobs")
+                self.db.execute("ALTER TABLE jobs_new RENAME TO jobs")
+                self.db.execute("CREATE INDEX IF NOT EXISTS jobs_workbook ON jobs(workbook_id)")
+                self.db.execute("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status)")
+                self.db.execute("COMMIT")
+            except Exception:
+                self.db.execute("ROLLBACK")
+                raise
+            finally:
+                self.db.execute("PRAGMA foreign_keys=ON")
 
     def close(self) -> None:
         with self._lock:

@@ -101,6 +101,36 @@ def simulation_entry(conn, job_id: str, path: str, params: dict, out_dir: str, d
             pass
 
 
+def job_entry(conn, job_type: str, job_id: str, path: str | None, params: dict, out_dir: str,
+              display_name: str) -> None:
+    """An optimization or waterfall job: the same messages as a simulation."""
+    try:
+        if job_type == "optimization":
+            summary = run_optimization(conn, path, params, Path(out_dir), display_name)
+        elif job_type == "waterfall":
+            summary = run_waterfall(conn, params, Path(out_dir))
+        else:
+            raise TaskError("validation_error", f"unknown job type {job_type!r}", {"field": "body.type"})
+        conn.send(("done", summary))
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os._exit(3)
+    except TaskError as exc:
+        _try_send(conn, ("error", exc.code, exc.message, exc.details))
+    except MemoryError:
+        _try_send(conn, ("error", "out_of_memory", f"the {job_type} job ran out of memory", None))
+    except Exception as exc:
+        msg = f"{type(exc).__name__}: {exc}"
+        if path:
+            msg = msg.replace(path, display_name)
+        _try_send(conn, ("error", "internal_error", msg, {"traceback": traceback.format_exc(limit=8)}))
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
 def _try_send(conn, msg) -> None:
     try:
         conn.send(msg)
@@ -183,6 +213,7 @@ def inspect_workbook(path: str, display_name: str, max_cells: int) -> dict:
         "random_inputs": inputs,
         "outputs": outputs,
         "solver_models": _solver_models(model),
+        "gf_decision_model": _has_gf_model(model),
         "unsupported": [{"function": n, "count": len(cells), "cells": cells[:MAX_LISTED_CELLS]}
                         for n, cells in sorted(unsupported.items(), key=lambda kv: (-len(kv[1]), kv[0]))],
         "parse_errors": [{"cell": a, "formula": "=" + t, "message": m}
@@ -195,6 +226,15 @@ def inspect_workbook(path: str, display_name: str, max_cells: int) -> dict:
         "problems": problems,
         "simulation_ready": bool(inputs) and bool(outputs),
     }
+
+
+def _has_gf_model(model) -> bool:
+    """Whether the workbook declares a model with GF.DECISION cells."""
+    try:
+        from engine.optimize.spec import has_gf_model
+        return bool(has_gf_model(model))
+    except Exception:
+        return False
 
 
 def _solver_models(model) -> list[dict]:
@@ -266,6 +306,225 @@ def run_simulation(conn, path: str, params: dict, out_dir: Path, display_name: s
                          **{k: o["statistics"].get(k) for k in ("mean", "sd", "min", "max")},
                          **{k: (o["statistics"].get("percentiles") or {}).get(k) for k in ("P5", "P50", "P95")}}
                         for o in summary["outputs"]]}
+
+
+# --- optimization ------------------------------------------------------------------------------
+
+SOLVED_STEM = "solved"
+
+
+def solved_file(out_dir: Path) -> Path | None:
+    for ext in ("xlsx", "xlsm"):
+        p = Path(out_dir) / f"{SOLVED_STEM}.{ext}"
+        if p.exists():
+            return p
+    return None
+
+
+def run_optimization(conn, path: str, params: dict, out_dir: Path, display_name: str = "workbook") -> dict:
+    """Solve the workbook's model; results.json holds the Answer/Sensitivity
+    report contents, solved.xlsx (or .xlsm) the solved copy with the report sheets."""
+    from engine import optimize
+    from engine.optimize.spec import ModelError
+    t0 = time.perf_counter()
+
+    def step(done: int, phase: str) -> None:
+        conn.send(("phase", phase))
+        conn.send(("progress", done, 3, time.perf_counter() - t0))
+
+    step(0, "loading")
+    try:
+        model = engine.load(path)
+    except WorkbookError as exc:
+        raise TaskError("workbook_refused", str(exc).replace(path, display_name)) from None
+    sheet = params.get("sheet")
+    if sheet:
+        match = [n for n in model.sheet_names if n.lower() == str(sheet).lower()]
+        if not match:
+            raise TaskError("validation_error", f"body.sheet: {display_name} has no sheet named {sheet!r}",
+                            {"field": "body.sheet"})
+        sheet = match[0]
+    method = params.get("method")
+    options = {"time_limit": float(params["time_limit"])} if params.get("time_limit") else None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ext = "xlsm" if path.lower().endswith(".xlsm") else "xlsx"
+    tmp = out_dir / f".{SOLVED_STEM}.tmp.{ext}"
+    step(1, "solving")
+    try:
+        res = optimize.solve(model, sheet, engine=None if method in (None, "auto") else method,
+                             backend=params.get("engine") or None, options=options, out=str(tmp))
+    except ModelError as exc:
+        raise TaskError("model_error", str(exc).replace(path, display_name),
+                        {"field": "body.sheet" if sheet else "body.workbook_id"}) from None
+    step(2, "writing results")
+    if tmp.exists():
+        os.replace(tmp, out_dir / f"{SOLVED_STEM}.{ext}")
+    data = res.to_dict()
+    data["workbook"] = display_name
+    data["values"] = {v["address"]: v["final"] for v in data["variables"]} if res.x is not None else {}
+    data["solved_file"] = f"{SOLVED_STEM}.{ext}" if solved_file(out_dir) else None
+    data = clean_json(data)
+    write_json(out_dir / RESULTS_JSON, data)
+    conn.send(("progress", 3, 3, time.perf_counter() - t0))
+    return {"sheet": res.sheet, "status": res.status, "code": res.code, "message": res.message,
+            "objective": clean_json(res.objective), "engine": res.engine, "backend": res.backend,
+            "variables": len(res.variables), "binding": len(res.binding()), "conflicts": len(res.conflicts),
+            "seconds": time.perf_counter() - t0}
+
+
+# --- waterfalls ------------------------------------------------------------------------------------
+
+WATERFALL_KINDS = {"re": "run_re_job", "film": "run_film_job", "incentives": "run_incentive_job",
+                   "stacks": "run_stack_job"}
+
+
+def run_waterfall(conn, params: dict, out_dir: Path) -> dict:
+    from engine.finance import jobs as finance_jobs
+    kind = params["kind"]
+    fn = getattr(finance_jobs, WATERFALL_KINDS[kind])
+    t0 = time.perf_counter()
+    conn.send(("phase", "computing"))
+
+    def progress(done: int, total: int) -> None:
+        conn.send(("progress", int(done), int(total), time.perf_counter() - t0))
+
+    try:
+        out = fn(params["spec"], progress)
+    except KeyError as exc:
+        key = exc.args[0] if exc.args else "?"
+        raise TaskError("invalid_spec", f"body.spec: {key!r} is missing or unknown",
+                        {"field": f"body.spec.{key}"}) from None
+    except (ValueError, TypeError, IndexError, ZeroDivisionError, AttributeError) as exc:
+        raise TaskError("invalid_spec", f"body.spec: {type(exc).__name__}: {exc}"[:800],
+                        {"field": "body.spec"}) from None
+    conn.send(("phase", "writing results"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json(out_dir / RESULTS_JSON, clean_json(out))
+    seconds = time.perf_counter() - t0
+    return {"kind": kind, "keys": sorted(out)[:20] if isinstance(out, dict) else [], "seconds": seconds}
+
+
+# --- the real-estate optimization modules (short tasks) --------------------------------------------
+
+MODULE_TITLES = {"deal_picker": ("Deal Picker", "Choose the deals (or partial stakes) that maximize risk-adjusted "
+                                 "value within the equity budget, sector/city caps and deal counts (MILP)."),
+                 "debt_stack": ("Debt Stack Mixer", "Size senior/mezzanine/preferred tranches to minimize the cost "
+                                "of capital under LTV, DSCR (rate scenarios) and debt-yield limits (MILP)."),
+                 "capex_phasing": ("Capex Phasing Planner", "Schedule capital projects month by month to "
+                                   "maximize the NPV of rent uplift within cash limits, crews and precedence "
+                                   "(time-indexed MILP)."),
+                 "leasing_mix": ("Leasing Mix Optimizer", "Pick a lease package per vacant unit to maximize "
+                                 "income within the incentive budget, occupancy and WAULT targets (MILP).")}
+
+_forbid_set = False
+
+
+def _module_adapter(name: str):
+    """A pydantic validator of the module's input dataclass (unknown fields refused)."""
+    global _forbid_set
+    import dataclasses
+    import typing
+    from pydantic import ConfigDict, TypeAdapter
+    from engine.optimize.modules import MODULES
+    tp = MODULES[name][0]
+    if not _forbid_set:
+        seen, todo = set(), [t for t, _f, _e in MODULES.values()]
+        while todo:
+            t = todo.pop()
+            if t in seen or not dataclasses.is_dataclass(t):
+                continue
+            seen.add(t)
+            t.__pydantic_config__ = ConfigDict(extra="forbid")   # read by pydantic for stdlib dataclasses
+            for hint in typing.get_type_hints(t).values():
+                todo.extend(a for a in _type_args(hint) if dataclasses.is_dataclass(a))
+        _forbid_set = True
+    return TypeAdapter(tp)
+
+
+def _type_args(tp) -> list:
+    import typing
+    out, todo = [], [tp]
+    while todo:
+        t = todo.pop()
+        out.append(t)
+        todo.extend(typing.get_args(t))
+    return out
+
+
+def _loc(prefix: str, loc) -> str:
+    out = prefix
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _validate_module(name: str, data: dict, prefix: str, changes: dict | None = None):
+    from pydantic import ValidationError
+    ta = _module_adapter(name)
+    try:
+        return ta.validate_python(data)
+    except ValidationError as exc:
+        details = []
+        for e in exc.errors(include_url=False):
+            loc = tuple(e.get("loc", ()))
+            pre = "body.what_if" if changes and loc and loc[0] in changes else prefix
+            details.append({"field": _loc(pre, loc), "message": e.get("msg", "invalid"), "type": e.get("type")})
+        first = details[0] if details else {"field": prefix, "message": "invalid"}
+        raise TaskError("validation_error", f"{first['field']}: {first['message']}", details) from None
+
+
+def _example_json(inp) -> dict:
+    import dataclasses
+
+    def strip(v):      # non-finite numbers (an unlimited budget) are left out: the default applies
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if not (isinstance(x, float) and not math.isfinite(x))}
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        return v
+    return clean_json(strip(dataclasses.asdict(inp)))
+
+
+def module_catalog() -> list[dict]:
+    from engine.optimize.modules import MODULES
+    out = []
+    for name, (_tp, _fn, example) in MODULES.items():
+        title, description = MODULE_TITLES.get(name, (name, ""))
+        try:
+            schema = _module_adapter(name).json_schema()
+        except Exception:   # pragma: no cover - a type pydantic cannot describe
+            schema = {"type": "object"}
+        out.append({"name": name, "title": title, "description": description,
+                    "example": _example_json(example()), "input_schema": clean_json(schema)})
+    return out
+
+
+def run_module_task(name: str, data: dict | None, changes: dict | None) -> dict:
+    """Validate, solve and (with changes) re-solve and diff one module."""
+    import dataclasses
+    from engine.optimize.modules import MODULES, diff
+    _tp, fn, example = MODULES[name]
+    base_data = _example_json(example()) if data is None else data
+    inp = _validate_module(name, base_data, "body.input")
+    fields = {f.name for f in dataclasses.fields(inp)}
+    for k in changes or {}:
+        if k not in fields:
+            raise TaskError("validation_error", f"body.what_if.{k}: {type(inp).__name__} has no field {k!r} "
+                                                f"(fields: {', '.join(sorted(fields))})",
+                            [{"field": f"body.what_if.{k}", "message": "unknown field", "type": "extra_forbidden"}])
+    new_inp = None
+    if changes:
+        merged = {**(base_data if isinstance(base_data, dict) else {}), **changes}
+        new_inp = _validate_module(name, merged, "body.input", changes)
+    try:
+        res = fn(inp)
+        out = {"module": name, "result": res.to_dict()}
+        if new_inp is not None:
+            out["what_if"] = diff(res, fn(new_inp), changes).to_dict()
+    except (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError) as exc:
+        raise TaskError("invalid_input", f"body.input: the {name} model could not be built: "
+                                         f"{type(exc).__name__}: {exc}"[:800], {"field": "body.input"}) from None
+    return clean_json(out)
 
 
 def summarize(result: SimulationResult) -> dict:
@@ -390,4 +649,6 @@ TASKS = {
     "report": render_report,
     "chart": render_chart,
     "csv": render_csv,
+    "module": run_module_task,
+    "modules": module_catalog,
 }

@@ -18,3 +18,9 @@ def task_entry(conn, name: str, args: tuple) -> None:
 def simulation_entry(conn, job_id: str, path: str, params: dict, out_dir: str, display_name: str) -> None:
     from .worker import simulation_entry as run
     run(conn, job_id, path, params, out_dir, display_name)
+
+
+def job_entry(conn, job_type: str, job_id: str, path: str | None, params: dict, out_dir: str,
+              display_name: str) -> None:
+    from .worker import job_entry as run
+    run(conn, job_type, job_id, path, params, out_dir, display_name)

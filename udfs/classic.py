@@ -10,6 +10,7 @@
       RunPython "import udfs.classic as gf; gf.simulate(10000)"
       RunPython "import udfs.classic as gf; gf.static_copy()"
       RunPython "import udfs.classic as gf; gf.solve()"
+      RunPython "import udfs.classic as gf; gf.waterfall('film')"
 
   ``simulate`` saves a copy of the calling workbook, simulates it, writes the
   'GridFlow Results' sheet and keeps the per-iteration values in a results
@@ -257,10 +258,68 @@ def static_copy(percentile: float | None = None, book=None) -> str:
     return str(target)
 
 
-def solve(book=None) -> None:
-    raise RuntimeError("Solve arrives with GridFlow's optimization module; use 'gridflow solve BOOK.xlsx' when "
-                       "it is available")
+def _block_sheet(book, name: str):
+    names = [s.name for s in book.sheets]
+    if name in names:
+        sheet = book.sheets[name]
+        sheet.clear()
+    else:
+        sheet = book.sheets.add(name, after=book.sheets[len(names) - 1])
+    return sheet
 
 
-def waterfall(book=None) -> None:
-    raise RuntimeError("Waterfalls arrive with GridFlow's finance module")
+def solve(sheet: str | None = None, engine_name: str | None = None, keep: bool = True, book=None) -> dict:
+    """Solve the calling workbook's Excel Solver model (the active sheet's, or
+    ``sheet``'s), write the 'GridFlow Solve' sheet (answer, constraints,
+    sensitivity) and, with ``keep``, the final decision values into the
+    workbook, as Excel's "Keep Solver Solution"."""
+    import engine
+    from .model_sheets import SOLVE_SHEET, solve_block
+    book = _caller(book)
+    app = getattr(book, "app", None)
+    with tempfile.TemporaryDirectory(prefix="gridflow-") as tmp:
+        path = _saved_copy(book, Path(tmp))
+        if app is not None and hasattr(app, "status_bar"):
+            app.status_bar = "GridFlow: solving..."
+        model = engine.load(path)
+        if sheet is None:           # the active sheet's model, else the first sheet that has one
+            from engine.optimize.spec import sheets_with_models
+            active = getattr(getattr(getattr(book, "sheets", None), "active", None), "name", None)
+            if active in model.sheet_names and model.sheet_index(active) in sheets_with_models(model):
+                sheet = active
+        res = model.solve(sheet, backend=engine_name, keep=False)
+    results = res.to_dict()
+    results["values"] = res.values()
+    out = solve_block(results)
+    target = _block_sheet(book, SOLVE_SHEET)
+    target.range("A1").value = out["values"]
+    if keep and res.ok:
+        for w in out["writes"]:
+            book.sheets[w["sheet"]].range(w["address"]).value = w["value"]
+    if app is not None and hasattr(app, "status_bar"):
+        app.status_bar = False
+    if app is not None and hasattr(app, "calculate"):
+        app.calculate()
+    return results
+
+
+def waterfall(kind: str = "film", spec: dict | str | None = None, book=None) -> dict:
+    """Run a waterfall (``re`` or ``film``), incentive or capital-stack
+    evaluation from a JSON spec (engine/finance/jobs.py; a dict, JSON text or a
+    path; None runs the reference example) and write the 'GridFlow Waterfall'
+    sheet."""
+    from engine.finance import jobs
+    from engine.finance.cli import _load_spec
+    from .model_sheets import WATERFALL_SHEET, waterfall_block
+    runners = {"re": jobs.run_re_job, "film": jobs.run_film_job, "incentives": jobs.run_incentive_job,
+               "stacks": jobs.run_stack_job}
+    if kind not in runners:
+        raise ValueError(f"waterfall kind {kind!r}: use one of {', '.join(runners)}")
+    if not isinstance(spec, dict):
+        spec = _load_spec(spec, kind)       # None: the reference example; else JSON text or a file
+    book = _caller(book)
+    results = runners[kind](spec)
+    out = waterfall_block(kind, results)
+    target = _block_sheet(book, WATERFALL_SHEET)
+    target.range("A1").value = out["values"]
+    return results

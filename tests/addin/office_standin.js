@@ -95,6 +95,7 @@
     this.workbook = {
       worksheets: {
         getItemOrNullObject: function (n) { return Sheet(n, !!log.sheets[n]); },
+        getItem: function (n) { sheetRecord(n); return Sheet(n, true); },
         add: function (n) { sheetRecord(n); return Sheet(n, true); }
       },
       application: { calculate: function (t) { log.calculations.push(t); } },

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import io
 import re
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -163,11 +165,69 @@ def test_static_copy_command(http, simulated):
     assert http.post("/api/v1/addin/commands/static-copy", json={}).status_code == 422
 
 
-@pytest.mark.parametrize("command", ["solve", "waterfall"])
-def test_placeholder_commands_answer(http, command):
-    r = http.post(f"/api/v1/addin/commands/{command}", json={})
-    assert r.status_code == 200
-    assert r.json()["available"] is False and r.json()["message"]
+DEALS = Path(__file__).resolve().parents[2] / "workbooks" / "deal_picker.xlsx"
+
+
+def _wait(http, job_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        j = http.get(f"/api/v1/jobs/{job_id}").json()
+        if j["status"] in ("done", "failed", "cancelled", "interrupted"):
+            return j
+        time.sleep(0.05)
+    raise TimeoutError(job_id)
+
+
+def test_solve_command_starts_an_optimization_job(http, simulated):
+    with open(DEALS, "rb") as f:
+        wb = http.post("/api/v1/workbooks", files={"file": ("deal_picker.xlsx", f)}).json()
+    r = http.post("/api/v1/addin/commands/solve", json={"workbook_id": wb["id"]})
+    assert r.status_code == 202, r.text
+    started = r.json()
+    assert started["command"] == "solve" and started["workbook_id"] == wb["id"]
+    job = _wait(http, started["job_id"])
+    assert job["type"] == "optimization" and job["status"] == "done", job
+    sheet = http.get(started["links"]["sheet"]).json()
+    assert sheet["sheet"] == "GridFlow Solve" and sheet["job_id"] == job["id"]
+    assert len({len(row) for row in sheet["values"]}) == 1
+    col0 = [row[0] for row in sheet["values"]]
+    assert sheet["values"][col0.index("Status")][1] == "optimal"
+    assert {"variables", "constraints", "sensitivity constraints"} <= set(sheet["tables"])
+    assert len(sheet["writes"]) == 16 and {w["sheet"] for w in sheet["writes"]} == {"Deals"}
+    # by job id: the job's workbook is solved again
+    r = http.post("/api/v1/addin/commands/solve", json={"job_id": job["id"], "sheet": "Deals"})
+    assert r.status_code == 202 and r.json()["workbook_id"] == wb["id"]
+    assert _wait(http, r.json()["job_id"])["status"] == "done"
+    # a workbook without a Solver model, nothing named, both named, unknown ids
+    r = http.post("/api/v1/addin/commands/solve", json={"workbook_id": simulated["workbook"]["id"]})
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "body.workbook_id"
+    assert "optimization model" in r.json()["error"]["message"]
+    for body in ({}, {"workbook_id": wb["id"], "job_id": job["id"]}):
+        r = http.post("/api/v1/addin/commands/solve", json=body)
+        assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "body.workbook_id"
+    assert http.post("/api/v1/addin/commands/solve", json={"workbook_id": "nope"}).status_code == 404
+    r = http.post("/api/v1/addin/commands/solve", json={"job_id": "0" * 32})
+    assert r.status_code == 404 and r.json()["error"]["details"]["field"] == "body.job_id"
+    r = http.post("/api/v1/addin/commands/solve", json={"workbook_id": wb["id"], "sheet": "Nope"})
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "body.sheet"
+
+
+def test_waterfall_command_starts_a_waterfall_job(http):
+    r = http.post("/api/v1/addin/commands/waterfall",
+                  json={"kind": "film", "spec": {"template": "film1", "iterations": 1000, "seed": 2}})
+    assert r.status_code == 202, r.text
+    started = r.json()
+    assert started["command"] == "waterfall" and started["workbook_id"] is None
+    job = _wait(http, started["job_id"])
+    assert job["type"] == "waterfall" and job["status"] == "done", job
+    sheet = http.get(started["links"]["sheet"]).json()
+    assert sheet["sheet"] == "GridFlow Waterfall" and sheet["writes"] == []
+    rows = {row[0]: row[1] for row in sheet["values"]}
+    assert rows["summary.scenarios"] == 1000
+    r = http.post("/api/v1/addin/commands/waterfall", json={"kind": "re", "spec": {"cash_flows": [-1, 2]}})
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "body.spec.tiers"
+    r = http.post("/api/v1/addin/commands/waterfall", json={"kind": "opera", "spec": {}})
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "body.kind"
     assert http.post("/api/v1/addin/commands/format-disk", json={}).status_code == 404
 
 

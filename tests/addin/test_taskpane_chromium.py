@@ -3,7 +3,9 @@ Playwright), served by a real GridFlow server, with a stand-in for Microsoft's
 office.js (Office / Excel / CustomFunctions): custom-function calls reach the
 server and return values, property functions build the same tokens as
 Python, and the ribbon's Simulate command uploads the workbook, runs the job
-and writes the 'GridFlow Results' sheet through the stand-in's Excel API."""
+and writes the 'GridFlow Results' sheet through the stand-in's Excel API; Solve
+writes 'GridFlow Solve' and the decision cells' values, Waterfall writes
+'GridFlow Waterfall'."""
 from __future__ import annotations
 
 import base64
@@ -150,3 +152,54 @@ def test_progress_streams_a_jobs_state(pane, simulated):
         setTimeout(() => resolve(seen), 10000);
     })""", job_id)
     assert results and results[-1].startswith("done: 3,000 iterations")
+
+
+RUN_ACTION = """name => new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("the command never completed")), 60000);
+    window.__office.actions[name]({completed: () => { clearTimeout(t); resolve(); }});
+})"""
+
+
+def test_solve_ribbon_command_writes_the_answer_and_the_values(pane):
+    page, errors = pane
+    book = Path(__file__).resolve().parents[2] / "workbooks" / "deal_picker.xlsx"
+    page.evaluate("b64 => window.__setFile(b64)", base64.b64encode(book.read_bytes()).decode())
+    page.evaluate("() => { Office.context.document.url = '/deals/deal_picker.xlsx'; }")
+    page.evaluate(RUN_ACTION, "gridflowSolve")
+    status = page.text_content("#status")
+    assert "Results written to the 'GridFlow Solve' sheet" in status or "Solve:" in status, status
+    log = page.evaluate("window.__office")
+    sheet = log["sheets"]["GridFlow Solve"]
+    (address, values), = sheet["values"].items()
+    assert address.startswith("A1:") and values[0][0] == "GridFlow Solve"
+    col0 = [r[0] for r in values]
+    assert values[col0.index("Status")][1] == "optimal"
+    assert values[col0.index("Objective")][1] == pytest.approx(13_980_000.0)
+    assert "Constraint cell" in col0 and "Variable cell" in col0
+    # the decision cells got their final values (0/1 picks) on the model's sheet
+    written = log["sheets"]["Deals"]["values"]
+    assert len(written) == 16 and all(v[0][0] in (0, 1) for v in written.values())
+    assert sum(v[0][0] for v in written.values()) >= 3
+    assert "Full" in log["calculations"]
+    assert not [e for e in errors if "favicon" not in e], errors
+
+
+def test_waterfall_ribbon_command_writes_the_waterfall_sheet(pane):
+    page, errors = pane
+    page.select_option("#waterfall-kind", "film")
+    page.fill("#waterfall-spec", '{"template": "film1", "iterations": 2000, "seed": 3}')
+    page.dispatch_event("#waterfall-spec", "change")
+    page.evaluate(RUN_ACTION, "gridflowWaterfall")
+    assert "GridFlow Waterfall" in page.text_content("#status")
+    sheet = page.evaluate("window.__office")["sheets"]["GridFlow Waterfall"]
+    (address, values), = sheet["values"].items()
+    assert values[0][0].startswith("GridFlow Waterfall: film")
+    rows = {r[0]: r[1] for r in values}
+    assert rows["summary.scenarios"] == 2000
+    # a spec that is not JSON: a message in the pane, which is shown
+    page.fill("#waterfall-spec", "{oops")
+    page.dispatch_event("#waterfall-spec", "change")
+    page.evaluate(RUN_ACTION, "gridflowWaterfall")
+    assert "not JSON" in page.text_content("#status")
+    assert page.evaluate("window.__office.shown") == 1
+    assert not [e for e in errors if "favicon" not in e and "JSON" not in e], errors

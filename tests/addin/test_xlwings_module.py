@@ -186,11 +186,38 @@ def test_static_copy_macro(tmp_path, dcf_file):
     assert "GF.NORMAL" not in text
 
 
-def test_solve_and_waterfall_say_they_are_not_there_yet():
-    with pytest.raises(RuntimeError, match="optimization"):
-        classic.solve(book=object())
-    with pytest.raises(RuntimeError, match="finance"):
-        classic.waterfall(book=object())
+def test_solve_macro_writes_the_answer_and_keeps_the_solution(tmp_path):
+    import engine
+    src = Path(__file__).resolve().parents[2] / "workbooks" / "deal_picker.xlsx"
+    if not src.exists():
+        from workbooks.optimize_templates import build_deal_picker
+        build_deal_picker(src)
+    book_path = tmp_path / "deal_picker.xlsx"
+    shutil.copyfile(src, book_path)
+    book = FakeBook(book_path)
+    results = classic.solve(book=book)
+    direct = engine.load(book_path).solve(keep=False)
+    assert results["code"] == 0 and results["objective"] == pytest.approx(direct.objective, rel=1e-9)
+    block = book.sheets["GridFlow Solve"].cells["A1"]
+    assert block[0][0] == "GridFlow Solve" and len({len(r) for r in block}) == 1
+    assert any(row[0] == "Objective" and row[1] == pytest.approx(direct.objective) for row in block)
+    # Keep Solver Solution: every decision cell now holds its final value
+    for address, value in direct.values().items():
+        sheet, cell = address.rsplit("!", 1)
+        assert book.sheets[sheet.strip("'")].cells[cell.replace("$", "")] == pytest.approx(value, abs=1e-9)
+    assert book.app.status_bar is False and book.app.calculated == 1
+
+
+def test_waterfall_macro_writes_the_reference_example():
+    book = FakeBook(Path(__file__).resolve().parents[2] / "workbooks" / "montecarlo_dcf.xlsx")
+    results = classic.waterfall("re", book=book)
+    block = book.sheets["GridFlow Waterfall"].cells["A1"]
+    assert block[0][0].startswith("GridFlow Waterfall")
+    # RE-2: LP IRR 12.134%, GP IRR 20.335%
+    assert results["summary"]["LP"]["irr"]["mean"] == pytest.approx(0.12134, abs=5e-6)
+    assert results["summary"]["GP"]["irr"]["mean"] == pytest.approx(0.20335, abs=5e-6)
+    with pytest.raises(ValueError, match="kind"):
+        classic.waterfall("nope", book=book)
 
 
 VBA_SCRIPT = textwrap.dedent("""
