@@ -28,12 +28,16 @@ import numpy as np
 
 try:                                    # numba is a dependency; keep the module importable without it
     import numba
-    _jit = numba.njit(cache=True, nogil=True)
+    # error_model="numpy": no ZeroDivisionError checks, which would stop LLVM vectorizing the loops
+    _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    _jit_inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 except ImportError:                     # pragma: no cover - exercised only without numba
     numba = None
 
     def _jit(f):
         return f
+
+    _jit_inline = _jit
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -88,7 +92,7 @@ def stratified_uniforms(key: np.uint64, m: int, lhs: bool, out: np.ndarray | Non
 
 # --- the normal quantile (AS 241) ----------------------------------------------------------------
 
-@_jit
+@_jit_inline
 def _centre(q):
     r = 0.180625 - q * q
     num = (((((((2.5090809287301226727e+3 * r + 3.3430575583588128105e+4) * r + 6.7265770927008700853e+4) * r
