@@ -81,6 +81,15 @@ def test_simulate_cli_report_with_charts_and_parquet(tmp_path):
     assert len(charts) >= 3                      # histogram, cumulative, tornado (and spider)
     table = pq.read_table(pq_path)
     assert table.num_rows == 3000 and "Levered IRR" in table.column_names and "Rent growth" in table.column_names
+    # the Iterations sheet holds every iteration, the same values as the Parquet file
+    it = wb["Iterations"]
+    header = [c.value for c in it[1]]
+    assert header[0] == "Iteration" and it.max_row == 3001
+    irr_col = header.index("Levered IRR") + 1
+    sheet_irr = [it.cell(r, irr_col).value for r in range(2, 3002)]
+    parquet_irr = table.column("Levered IRR").to_pylist()
+    assert [it.cell(r, 1).value for r in (2, 3001)] == [1, 3000]
+    assert all((a is None and (b is None or b != b)) or a == b for a, b in zip(sheet_irr, parquet_irr))
     pngs = list(tmp_path.glob("report_*.png"))
     assert len(pngs) == 3 and all(p.stat().st_size > 5000 for p in pngs)
     soffice = shutil.which("soffice")
