@@ -242,6 +242,32 @@ def test_chunking_does_not_change_any_iteration():
         assert np.array_equal(x.values, y.values, equal_nan=True)
 
 
+@pytest.mark.parametrize("method", ["lhs", "mc"])
+def test_fused_block_draws_equal_drawing_each_input_alone(method):
+    """Normals, RAND and uniforms are drawn a block at a time by one compiled
+    call; the values must be those of the one-input path, across a block
+    boundary and whatever the chunking, with other kinds mixed in."""
+    from engine.compile.runner import InputDraws, draw, fused_draw
+    from engine.montecarlo.sampling import BLOCK, UniformSource
+    specs = [ir.InputSpec(0, "dist", "NORMAL", [0.03, 0.01]), ir.InputSpec(1, "rand"),
+             ir.InputSpec(2, "uniform", lo=-2.0, hi=5.0), ir.InputSpec(3, "dist", "TRIANGULAR", [0.0, 1.0, 3.0]),
+             ir.InputSpec(4, "dist", "NORMAL", [1.0, 0.5], truncate=(0.0, 2.0)), ir.InputSpec(5, "randbetween", lo=1, hi=6),
+             ir.InputSpec(6, "dist", "NORMAL", [-4.0, 0.0])]
+    assert [fused_draw(s) is not None for s in specs] == [True, True, True, False, False, False, True]
+    n = BLOCK + 5000
+    ids, seeds = [101, 202, 303, 404, 505, 606, 707], [None, None, 9, None, None, None, None]
+    src = UniformSource(method, 42, n, ids, seeds)
+    draws = InputDraws(src, specs)
+    assert len(draws.fused) == 4
+    pieces = [draws(a, b) for a, b in ((0, 1000), (1000, BLOCK - 7), (BLOCK - 7, BLOCK + 3), (BLOCK + 3, n))]
+    got = np.concatenate(pieces, axis=1)
+    for j, spec in enumerate(specs):
+        alone = UniformSource(method, 42, n, [ids[j]], [seeds[j]])
+        want = draw(spec, alone.draws(0, n)[:, 0])
+        assert np.array_equal(got[j], want), spec
+    draws.close()
+
+
 def test_keep_inputs_false_keeps_only_the_outputs():
     m = engine.load(TEMPLATE)
     r = m.simulate(2000, seed=1, backend="numba", keep_inputs=False)

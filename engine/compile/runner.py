@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..montecarlo import fastdraw as FD
 from ..montecarlo import functions as F
-from ..montecarlo.distributions import DISTRIBUTIONS, DistributionError
+from ..montecarlo.distributions import DISTRIBUTIONS, EPS, DistributionError
+from ..montecarlo.fastdraw import block_key
 from ..montecarlo.sampling import BLOCK, UniformSource
 from ..values import XLError
 from . import ir
@@ -70,27 +72,79 @@ class SourceSpec:
                              block_transform=transform)
 
 
+def fused_draw(spec: ir.InputSpec) -> tuple[int, float, float] | None:
+    """(kind, a, b) when the input can be drawn by :func:`fastdraw.fill_blocks`
+    with the same values :func:`draw` gives (RAND, RANDARRAY's uniforms,
+    untruncated unshifted normals with scalar parameters), else None."""
+    if spec.kind == "rand":
+        return FD.AFFINE, 0.0, 1.0
+    if spec.kind == "uniform":
+        return FD.AFFINE, float(spec.lo), float(spec.hi - spec.lo)
+    if (spec.kind == "dist" and spec.dist == "NORMAL" and spec.truncate is None and spec.truncatep is None
+            and not spec.shift and len(spec.params) == 2
+            and all(isinstance(v, (float, int)) and not isinstance(v, bool) for v in spec.params)):
+        mean, sd = (float(v) for v in spec.params)
+        if np.isfinite(mean) and np.isfinite(sd) and sd >= 0:
+            return FD.NORMAL, mean, sd
+    return None
+
+
 class InputDraws:
     """Input values for a range of iterations, shape (inputs, iterations).
 
-    Uncorrelated inputs (not Sobol) draw from one stream each, so each input
-    gets its own one-column UniformSource: identical draws, contiguous
-    memory, and inputs sampled in parallel threads (NumPy and SciPy release
-    the GIL)."""
+    Uncorrelated inputs (not Sobol or HDR) draw from one stream each.  The
+    common ones (normals, RAND, uniforms) are drawn by one compiled call,
+    parallel over inputs, straight into the chunk (chunks that are whole
+    sampling blocks waste nothing); the rest each get a one-column
+    UniformSource, sampled in parallel threads (NumPy and SciPy release
+    the GIL).  Either way the values are those the interpreter draws."""
 
     def __init__(self, source: UniformSource, specs: list[ir.InputSpec], threads: int | None = None):
         self.source = source
         self.specs = specs
         self.split = source.block_transform is None and source.method != "sobol" and len(specs) > 1
+        self.fused: list[int] = []
+        self.generic = list(range(len(specs)))
+        if self.split and source.method in ("mc", "lhs"):
+            fused = [(j, fused_draw(s)) for j, s in enumerate(specs)]
+            self.fused = [j for j, f in fused if f is not None]
+            self.generic = [j for j, f in fused if f is None]
+            self._kinds = np.array([f[0] for _, f in fused if f is not None], dtype=np.int64)
+            self._a = np.array([f[1] for _, f in fused if f is not None], dtype=np.float64)
+            self._b = np.array([f[2] for _, f in fused if f is not None], dtype=np.float64)
         if self.split:
-            self.subs = [UniformSource(source.method, source.seed, source.n, [iid], [sd], source.hdr_entity)
-                         for iid, sd in zip(source.ids, source.input_seeds)]
+            self.subs = {j: UniformSource(source.method, source.seed, source.n, [source.ids[j]],
+                                          [source.input_seeds[j]], source.hdr_entity)
+                         for j in self.generic}
         self.threads = threads or min(8, os.cpu_count() or 1)
-        self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 and len(specs) > 1 else None
+        self._pool = (ThreadPoolExecutor(self.threads)
+                      if self.threads > 1 and len(self.generic) > 1 else None)
+
+    def _fill_fused(self, b: int, lo: int, hi: int, out: np.ndarray) -> None:
+        src = self.source
+        keys = np.array([block_key(src.seed if src.input_seeds[j] is None else int(src.input_seeds[j]),
+                                   src.ids[j], b) for j in self.fused], dtype=np.uint64)
+        FD.fill_blocks(keys, self._kinds, self._a, self._b, src._block_size(b), src.method == "lhs", EPS,
+                       lo, hi, out)
 
     def __call__(self, start: int, stop: int) -> np.ndarray:
         k = len(self.specs)
         X = np.empty((k, stop - start))
+        if self.fused:
+            rows = np.asarray(self.fused)
+            i = start
+            while i < stop:
+                b = i // BLOCK
+                lo, hi = i - b * BLOCK, min(stop - b * BLOCK, self.source._block_size(b))
+                if len(self.fused) == k and hi - lo == stop - start:
+                    self._fill_fused(b, lo, hi, X)     # the chunk lies in one block: straight into X
+                else:
+                    part = np.empty((len(self.fused), hi - lo))
+                    self._fill_fused(b, lo, hi, part)
+                    X[rows, i - start:i - start + hi - lo] = part
+                i = b * BLOCK + hi
+        if not self.generic:
+            return X
         if not self.split:
             U = self.source.draws(start, stop)
 
@@ -100,10 +154,10 @@ class InputDraws:
             def one(j: int) -> None:
                 X[j] = draw(self.specs[j], self.subs[j].draws(start, stop)[:, 0])
         if self._pool is None:
-            for j in range(k):
+            for j in self.generic:
                 one(j)
         else:
-            list(self._pool.map(one, range(k)))
+            list(self._pool.map(one, self.generic))
         return X
 
     def close(self) -> None:
@@ -154,11 +208,18 @@ def make_backend(name: str, program: ir.Program):
     raise ValueError(f"unknown backend {name!r}; use one of {', '.join(BACKENDS)}, interpreter or auto")
 
 
+DRAWS_BUDGET = 256 << 20      # bytes of input draws (and outputs) held for one chunk
+
+
 def default_chunk(program: ir.Program, n: int, backend) -> int:
-    """Chunks bounded by memory: the draws of all inputs for a chunk stay
-    under ~64 MB, never past one sampling block."""
+    """Chunks bounded by memory (the draws of all inputs for a chunk stay
+    under ``DRAWS_BUDGET``) and aligned to the sampling blocks: a whole
+    block when it fits, else an equal share of one, so no chunk straddles
+    two blocks and a Latin-hypercube block's permutation is drawn as few
+    times as memory allows."""
     per = 8 * max(1, program.n_inputs + len(program.outputs))
-    chunk = max(1024, min(BLOCK, (64 << 20) // per))
+    shares = -(-BLOCK * per // DRAWS_BUDGET)               # ceil
+    chunk = max(1024, -(-BLOCK // shares))
     return int(max(1, min(n, chunk, backend.chunk_limit() * 8)))
 
 

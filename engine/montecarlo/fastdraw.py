@@ -39,6 +39,13 @@ except ImportError:                     # pragma: no cover - exercised only with
 
     _jit_inline = _jit
 
+if numba is not None:
+    _jit_parallel = numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+    _prange = numba.prange
+else:                                   # pragma: no cover
+    _jit_parallel = _jit
+    _prange = range
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -104,10 +111,12 @@ def _centre(q):
     return q * num / den
 
 
-@_jit
-def _tail(p, q):
-    r = p if q < 0.0 else 1.0 - p
-    r = math.sqrt(-math.log(r))
+@_jit_inline
+def _tail(p):
+    """The tails, |p - 0.5| > 0.425.  Branch-free in the side (min and
+    copysign rather than ``if q < 0``): the side is a coin flip, and a
+    mispredicted branch per tail draw doubled the cost."""
+    r = math.sqrt(-math.log(min(p, 1.0 - p)))       # 1 - p is exact for p > 0.5
     if r <= 5.0:
         r -= 1.6
         num = (((((((7.74545014278341407640e-4 * r + 2.27238449892691845833e-2) * r + 2.41780725177450611770e-1) * r
@@ -124,43 +133,48 @@ def _tail(p, q):
         den = (((((((2.04426310338993978564e-15 * r + 1.42151175831644588870e-7) * r + 1.84631831751005468180e-5) * r
                     + 7.86869131145613259100e-4) * r + 1.48753612908506148525e-2) * r + 1.36929880922735805310e-1) * r
                 + 5.99832206555887937690e-1) * r + 1.0)
-    z = num / den
-    return -z if q < 0.0 else z
+    return math.copysign(num / den, p - 0.5)
 
 
 @_jit
-def _standard_normal(u, lo, hi, z):
-    """z = Φ⁻¹(clip(u)).  Two passes: the central rational (|p - 0.5| <= 0.425,
-    85% of draws) over every element without branches, so LLVM vectorizes
-    it; then the tails (logarithm and square root) fixed up one by one."""
+def _standard_normal(u, lo, hi, z, tails):
+    """z = Φ⁻¹(clip(u)), ``tails`` an int64 scratch of u's length.  Three
+    passes: the central rational (|p - 0.5| <= 0.425, 85% of draws) over
+    every element without branches, so LLVM vectorizes it; the indexes of
+    the tails (and NaNs) gathered without branches; then only those fixed
+    up.  A single loop with an ``if`` let LLVM if-convert the tail into
+    every iteration (a logarithm per draw)."""
     n = u.shape[0]
     for i in range(n):
         p = u[i]
         p = lo if p < lo else p
         p = hi if p > hi else p
         z[i] = _centre(p - 0.5)
+    k = 0
     for i in range(n):
+        tails[k] = i
+        k += not (abs(u[i] - 0.5) <= 0.425)        # clipping never moves a draw across 0.425; NaN counts
+    for t in range(k):
+        i = tails[t]
         p = u[i]
-        if p != p:                    # NaN stays NaN
+        if p != p:                                   # NaN stays NaN
             z[i] = p
             continue
         p = lo if p < lo else p
         p = hi if p > hi else p
-        q = p - 0.5
-        if abs(q) > 0.425:
-            z[i] = _tail(p, q)
+        z[i] = _tail(p)
 
 
 @_jit
 def _normal_scalar_params(u, mean, sd, lo, hi, out):
-    _standard_normal(u, lo, hi, out)
+    _standard_normal(u, lo, hi, out, np.empty(u.shape[0], np.int64))
     for i in range(u.shape[0]):
         out[i] = mean + sd * out[i]
 
 
 @_jit
 def _normal_array_params(u, mean, sd, lo, hi, out):
-    _standard_normal(u, lo, hi, out)
+    _standard_normal(u, lo, hi, out, np.empty(u.shape[0], np.int64))
     for i in range(u.shape[0]):
         out[i] = mean[i] + sd[i] * out[i]
 
@@ -182,3 +196,59 @@ def normal_ppf(u, mean, sd, eps: float):
                              eps, 1.0 - eps, out)
     out = out.reshape(shape)
     return out[()] if out.ndim == 0 else out
+
+
+# --- whole blocks of many inputs at once ---------------------------------------------------------
+
+AFFINE, NORMAL = 0, 1        # kinds of :func:`fill_blocks`: a + b*u, a + b*Φ⁻¹(clip(u))
+
+
+@_jit
+def _plain_uniforms_from(key, start, out):
+    """Plain uniforms ``start .. start + len(out)`` of a block: SplitMix64 is
+    a counter, so a slice costs only its own length."""
+    state = key + np.uint64(start) * _GOLDEN
+    for i in range(out.shape[0]):
+        state += _GOLDEN
+        out[i] = (float(_mix(state) >> _S11) + 0.5) * _TO_UNIT
+
+
+@_jit_parallel
+def _fill_blocks(keys, kinds, a, b, lhs, lo, hi, m, start, out):
+    k, width = out.shape
+    for j in _prange(k):
+        if lhs:                       # the permutation needs the whole block
+            whole = np.empty(m)
+            _fill_uniforms(keys[j], whole, True)
+            u = whole[start:start + width]
+        else:
+            u = np.empty(width)
+            _plain_uniforms_from(keys[j], start, u)
+        row = out[j]
+        if kinds[j] == NORMAL:
+            _standard_normal(u, lo, hi, row, np.empty(width, np.int64))
+            for i in range(width):
+                row[i] = a[j] + b[j] * row[i]
+        else:
+            for i in range(width):
+                row[i] = a[j] + u[i] * b[j]
+
+
+def fill_blocks(keys: np.ndarray, kinds: np.ndarray, a: np.ndarray, b: np.ndarray, m: int, lhs: bool,
+                eps: float, start: int = 0, stop: int | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    """Draws ``start .. stop`` of one block of ``m`` for each of many inputs,
+    in parallel over inputs: row j is ``a[j] + b[j] * u`` (``kinds[j] ==
+    AFFINE``: RAND, RANDARRAY's uniforms) or ``a[j] + b[j] * Φ⁻¹(clip(u,
+    eps, 1 - eps))`` (NORMAL), where u is :func:`stratified_uniforms` of
+    ``keys[j]``.  The same arithmetic, in the same order, as those
+    functions and :func:`normal_ppf`, so the values are identical to
+    drawing the inputs one by one.  A Latin-hypercube slice still draws its
+    block's whole permutation: slices of a block cost most when small."""
+    stop = m if stop is None else stop
+    if out is None:
+        out = np.empty((len(keys), stop - start))
+    if len(keys) and stop > start:
+        _fill_blocks(np.asarray(keys, dtype=np.uint64), np.asarray(kinds, dtype=np.int64),
+                     np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), bool(lhs),
+                     float(eps), 1.0 - float(eps), int(m), int(start), out)
+    return out
