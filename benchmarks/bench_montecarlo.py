@@ -205,29 +205,15 @@ def task_big(path: str, n: int, sampling: str) -> None:
 
 
 def task_million(size: int, keep: str | None) -> None:
-    from benchmarks.portfolio import write_portfolio
-    from engine.model import Model
-    from engine.xlsx import read_workbook
+    from benchmarks.portfolio import load_in_stages, write_portfolio
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(keep or Path(tmp) / f"portfolio_{size}.xlsx")
         t = time.perf_counter()
         if not path.exists():
             write_portfolio(path, size, random_inputs=False)
         t_gen = time.perf_counter() - t
-        t = time.perf_counter()
-        wb = read_workbook(path)
-        t_read = time.perf_counter() - t
-        t = time.perf_counter()
-        model = Model(wb)
-        t_parse = time.perf_counter() - t
-        t = time.perf_counter()
-        model.build_graph()
-        t_graph = time.perf_counter() - t
-        t = time.perf_counter()
-        model.calculate()
-        t_calc = time.perf_counter() - t
-        _emit({"task": "million", "formulas": len(model.formulas), "generate": t_gen, "read": t_read,
-               "parse": t_parse, "graph": t_graph, "calc": t_calc})
+        model, times = load_in_stages(path)
+        _emit({"task": "million", "formulas": len(model.formulas), "generate": t_gen, **times})
 
 
 # --- the driver -------------------------------------------------------------------------------

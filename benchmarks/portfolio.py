@@ -16,6 +16,28 @@ from openpyxl.utils import get_column_letter as L
 YEARS = 10
 
 
+def load_in_stages(path: str | Path):
+    """GridFlow's load of ``path`` stage by stage: the model and the seconds
+    of each stage (read, parse, graph, calc: one full evaluation)."""
+    import time
+    from engine.model import Model
+    from engine.xlsx import read_workbook
+    times = {}
+    t = time.perf_counter()
+    wb = read_workbook(path)
+    times["read"] = time.perf_counter() - t
+    t = time.perf_counter()
+    model = Model(wb)
+    times["parse"] = time.perf_counter() - t
+    t = time.perf_counter()
+    model.build_graph()
+    times["graph"] = time.perf_counter() - t
+    t = time.perf_counter()
+    model.calculate()
+    times["calc"] = time.perf_counter() - t
+    return model, times
+
+
 def formulas_per_property() -> int:
     return 4 * YEARS + 3
 

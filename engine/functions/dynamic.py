@@ -14,7 +14,7 @@ from typing import Any
 from ..eval.refs import LambdaValue, MultiRef, RangeRef
 from ..values import (BLANK, CALC, ERROR_TYPE_NUMBER, MISSING, NA, NUM, VALUE, Array, XLError,
                       is_number)
-from . import coerce
+from . import coerce, helpers
 from .registry import function
 
 _OMIT = object()   # an argument not written at all
@@ -51,17 +51,7 @@ def _opt_bool(ctx, v: Any, default: bool) -> bool:
 
 def _arr(ctx, v: Any) -> Array:
     """Any argument as an Array (a 3-D/union reference is not one)."""
-    if isinstance(v, RangeRef):
-        return v.to_array()
-    if isinstance(v, Array):
-        return v
-    if isinstance(v, MultiRef):
-        raise VALUE
-    if isinstance(v, LambdaValue):
-        raise CALC
-    if v is MISSING:
-        return Array([[BLANK]])
-    return Array([[v]])
+    return helpers.as_grid(v)
 
 
 def _vector_or_none(arr: Array) -> list[Any] | None:

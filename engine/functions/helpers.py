@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable, Iterator
 
-from ..eval.refs import MultiRef, RangeRef
-from ..values import BLANK, MISSING, VALUE, Array, XLError
+from ..eval.refs import LambdaValue, MultiRef, RangeRef
+from ..values import BLANK, CALC, MISSING, VALUE, Array, XLError
 from . import coerce
 
 
@@ -220,3 +220,13 @@ def as_2d(arg: Any) -> Array:
     if isinstance(arg, MultiRef):
         raise VALUE
     return Array([[arg]])
+
+
+def as_grid(arg: Any) -> Array:
+    """A table or vector argument as an Array: like :func:`as_2d`, and an
+    omitted argument is one blank cell, a LAMBDA is #CALC!."""
+    if isinstance(arg, LambdaValue):
+        raise CALC
+    if arg is MISSING:
+        return Array([[BLANK]])
+    return as_2d(arg)

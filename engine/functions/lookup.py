@@ -94,17 +94,7 @@ def _grid(ctx, v: Any) -> Array:
     """Values of a table/vector argument."""
     if isinstance(v, XLError):
         raise v
-    if isinstance(v, RangeRef):
-        return v.to_array()
-    if isinstance(v, Array):
-        return v
-    if isinstance(v, MultiRef):
-        raise VALUE
-    if isinstance(v, LambdaValue):
-        raise CALC
-    if v is MISSING:
-        return Array([[BLANK]])
-    return Array([[v]])
+    return helpers.as_grid(v)
 
 
 def _dims(v: Any) -> tuple[int, int]:

@@ -133,3 +133,31 @@ def start_job(client: httpx.Client, workbook_id: str, **params) -> dict:
     r = client.post("/api/v1/jobs", json=body)
     assert r.status_code == 202, r.text
     return r.json()
+
+
+def template_dcf(tmp_path_factory) -> Path:
+    """The Monte Carlo DCF template, built into a temporary folder when the
+    checkout lacks it."""
+    p = ROOT / "workbooks" / "montecarlo_dcf.xlsx"
+    if p.exists():
+        return p
+    from workbooks.build import build_montecarlo_dcf
+    return build_montecarlo_dcf(tmp_path_factory.mktemp("wb") / "montecarlo_dcf.xlsx")
+
+
+def serving(tmp_path_factory, name: str, *extra: str):
+    """A started server for a session fixture to yield; stopped afterwards."""
+    srv = Server(tmp_path_factory.mktemp(name) / "data", *extra)
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def upload(client: httpx.Client, path: Path) -> dict:
+    """Upload a workbook; the server's description of it."""
+    with open(path, "rb") as f:
+        r = client.post("/api/v1/workbooks", files={"file": (Path(path).name, f)})
+    assert r.status_code == 201, r.text
+    return r.json()
