@@ -94,6 +94,19 @@ def _walk_calls(node: A.Node):
             yield n
 
 
+def _calls_of(model, key) -> tuple:
+    """The function calls in one formula, remembered per formula object (a
+    simulation walks every formula several times: inputs, statistics
+    cells, tables)."""
+    memo = model.__dict__.setdefault("_calls_memo", {})
+    f = model.formulas[key]
+    hit = memo.get(key)
+    if hit is None or hit[0] is not f:
+        hit = (f, tuple(_walk_calls(f.node)))
+        memo[key] = hit
+    return hit[1]
+
+
 def plan_simulation(model, outputs: list[str] | None = None) -> Plan:
     """Find the random inputs, outputs and correlation groups of a model
     (after a plain calculation, so property arguments can be evaluated)."""
@@ -106,7 +119,7 @@ def plan_simulation(model, outputs: list[str] | None = None) -> Plan:
         f = model.formulas[key]
         addr = model.address(key)
         k = 0
-        for call in _walk_calls(f.node):
+        for call in _calls_of(model, key):
             if F.is_random_call(call) and call.name == "RANDARRAY":
                 randarrays.append((key, call, addr))
                 try:
@@ -398,10 +411,14 @@ def simulate(model, n: int = 10_000, *, seed: int | None = None, sampling: str =
         input_keys=[inp.key for inp in plan.inputs], converged=converged)
     result.backend = compiled.backend_name if compiled is not None else "interpreter"
     result.compiled = compiled.program.describe() if compiled is not None else None
-    # statistics cells (GF.MEAN, RiskMean...) now read the results
+    # statistics cells (GF.MEAN, RiskMean...) now read the results; the
+    # interpreter left scenario vectors in the cells.  A compiled run
+    # without statistics cells changed no cell: no recalculation.
     model.simulation_results = result
-    model.calculate()
-    result.statistic_cells = _statistic_cells(model)
+    stat_keys = _statistic_keys(model)
+    if stat_keys or compiled is None:
+        model.calculate()
+    result.statistic_cells = {model.address(key): model.cell_value(*key) for key in stat_keys}
     return result
 
 
@@ -421,8 +438,8 @@ def count_simulations(model) -> int:
     """How many simulations GF.SIMTABLE/RiskSimtable tables ask for (1 if none)."""
     from ..eval.context import EvalContext, evaluate
     n = 1
-    for key, f in model.formulas.items():
-        for c in _walk_calls(f.node):
+    for key in model.formulas:
+        for c in _calls_of(model, key):
             if F.canonical(c.name) in ("GF.SIMTABLE", "RISKSIMTABLE", "PSISIMTABLE") and c.args:
                 ctx = EvalContext(model, *key)
                 arr = ctx.to_array(evaluate(c.args[0], ctx))
@@ -438,9 +455,5 @@ def simulate_table(model, n: int = 10_000, **kw) -> list[SimulationResult]:
     return [simulate(model, n, simulation_index=k, **kw) for k in range(count_simulations(model))]
 
 
-def _statistic_cells(model) -> dict[str, Any]:
-    out = {}
-    for key, f in model.formulas.items():
-        if any(F.statistic_of(c.name) for c in _walk_calls(f.node)):
-            out[model.address(key)] = model.cell_value(*key)
-    return out
+def _statistic_keys(model) -> list:
+    return [key for key in model.formulas if any(F.statistic_of(c.name) for c in _calls_of(model, key))]
