@@ -6,7 +6,6 @@ stay scalars, so they cost one evaluation whatever the iteration count.
 """
 from __future__ import annotations
 
-import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -116,7 +115,6 @@ def plan_simulation(model, outputs: list[str] | None = None) -> Plan:
     stat_targets: set[tuple[int, int, int]] = set()
     randarrays: list[tuple[tuple[int, int, int], A.Call, str]] = []
     for key in sorted(model.formulas):
-        f = model.formulas[key]
         addr = model.address(key)
         k = 0
         for call in _calls_of(model, key):
